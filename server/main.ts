@@ -1,0 +1,29 @@
+// `npm start`: one server, the demo night (or the night already in DATA_DIR), and a sign-in link per role.
+import path from 'node:path';
+import { startServer } from './app';
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+
+const server = await startServer({ port, dataDir, publicUrl: process.env.PUBLIC_URL }).catch((e: Error) => {
+  console.error(`Conference Night could not start: ${e.message}`);
+  process.exit(1);
+});
+
+const night = server.host.committed.setup!.event;
+console.log(`\nConference Night — ${night.name}`);
+console.log(`Listening on ${server.url} (data in ${dataDir}, ${server.host.committedSeq} events so far)\n`);
+console.log('Sign-in links (open each on its device; keep them private):');
+for (const link of server.links) console.log(`  ${link.label.padEnd(42)} ${link.url}`);
+console.log('');
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: saving a snapshot and stopping.`);
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

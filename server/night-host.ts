@@ -1,0 +1,109 @@
+// One night, served by one process: the command pipeline's core after authentication and validation.
+// De-duplicate by commandId → decide → append to the journal (durable) → evolve → acknowledge.
+//
+// Two states are kept. `working` includes commands decided but not yet on disk, so the next command
+// is decided against everything before it (one order, no double calls). `committed` is what is on
+// disk; only it is ever shown to a client, so nobody sees what a crash could still take back.
+import { EventEmitter } from 'node:events';
+import { decide } from '../shared/domain/decide';
+import { evolve, evolveAll } from '../shared/domain/evolve';
+import { emptyNight, type NightEvent, type NightState } from '../shared/domain/state';
+import type { Ack, Actor, Command } from '../shared/protocol';
+import type { FileJournal, JournalRecord, LoadedJournal } from './store/journal';
+
+const snapshotEvery = 500;
+
+export class NightHost extends EventEmitter<{ commit: [] }> {
+  committed: NightState;
+  committedSeq: number;
+  private working: NightState;
+  private workingSeq: number;
+  private readonly commandSeqs = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<Ack>>();
+  private lastSnapshotSeq: number;
+  private commitScheduled = false;
+  private snapshotting = false;
+
+  constructor(private readonly journal: FileJournal, loaded: LoadedJournal, readonly epoch = loaded.epoch) {
+    super();
+    let state = loaded.snapshot?.state ?? emptyNight;
+    let seq = loaded.snapshot?.seq ?? 0;
+    for (const [id, s] of loaded.snapshot?.commandIds ?? []) this.commandSeqs.set(id, s);
+    for (const r of loaded.records) {
+      state = evolve(state, r.event);
+      seq = r.seq;
+      if (r.commandId) this.commandSeqs.set(r.commandId, r.seq);
+    }
+    this.committed = this.working = state;
+    this.committedSeq = this.workingSeq = seq;
+    this.lastSnapshotSeq = loaded.snapshot?.seq ?? 0;
+  }
+
+  /** The night's identity for clients: another epoch means their remembered seq is meaningless here. */
+  get nightId(): string {
+    return `${this.committed.setup?.event.id ?? 'none'}.${this.epoch}`;
+  }
+
+  /** Runs one validated, authenticated command through the pipeline. */
+  submit(command: Command, actor: Actor, now: number): Promise<Ack> {
+    const knownSeq = this.commandSeqs.get(command.commandId);
+    if (knownSeq !== undefined) return Promise.resolve({ ok: true, seq: knownSeq, duplicate: true });
+    const inFlight = this.inFlight.get(command.commandId);
+    if (inFlight) return inFlight.then((ack) => (ack.ok ? { ...ack, duplicate: true } : ack));
+
+    const decision = decide(this.working, command, { now, actor });
+    if (!decision.ok) return Promise.resolve({ ok: false, code: decision.code, message: decision.message });
+    const ack = this.append(decision.events, command.commandId, actor);
+    this.inFlight.set(command.commandId, ack);
+    void ack.finally(() => this.inFlight.delete(command.commandId));
+    return ack;
+  }
+
+  /** Appends the server's own events (setting up the demo night, for instance). */
+  appendSystemEvents(events: NightEvent[]): Promise<Ack> {
+    return this.append(events, null, null);
+  }
+
+  private async append(events: NightEvent[], commandId: string | null, actor: Actor | null): Promise<Ack> {
+    const records: JournalRecord[] = events.map((event) => ({ seq: ++this.workingSeq, commandId, actor, event }));
+    this.working = evolveAll(this.working, events);
+    const stateAfter = this.working;
+    const seqAfter = this.workingSeq;
+    try {
+      await this.journal.append(records);
+    } catch (e) {
+      // The journal refuses every later append too: the night stops rather than forks.
+      console.error(`The journal cannot be written (${(e as Error).message}); refusing further commands.`);
+      return { ok: false, code: 'unavailable', message: 'The server cannot save right now; please try again in a moment.' };
+    }
+    // Journal appends complete in order, so the last one to resolve carries the newest state.
+    this.committed = stateAfter;
+    this.committedSeq = seqAfter;
+    if (commandId) this.commandSeqs.set(commandId, seqAfter);
+    this.scheduleCommitSignal();
+    return { ok: true, seq: seqAfter };
+  }
+
+  /** One fan-out per group commit, not one per command. */
+  private scheduleCommitSignal(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    queueMicrotask(() => {
+      this.commitScheduled = false;
+      this.emit('commit');
+      if (this.committedSeq - this.lastSnapshotSeq >= snapshotEvery) void this.snapshot();
+    });
+  }
+
+  async snapshot(): Promise<void> {
+    if (this.snapshotting || this.committedSeq === this.lastSnapshotSeq) return;
+    this.snapshotting = true;
+    const seq = this.committedSeq;
+    try {
+      await this.journal.writeSnapshot({ seq, state: this.committed, commandIds: [...this.commandSeqs] });
+      this.lastSnapshotSeq = seq;
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+}

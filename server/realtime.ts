@@ -1,0 +1,155 @@
+// The Socket.IO side: authenticate each connection once, then run every message through the one
+// pipeline: validate (zod) → authorise (role, scope) → de-duplicate → decide → journal → evolve →
+// acknowledge → send each role's screens the change to what they may see.
+import { compare } from 'fast-json-patch';
+import { parse as parseCookies } from 'cookie';
+import type { Server, Socket } from 'socket.io';
+import { authorize } from '../shared/domain/authorize';
+import { familyDetails, findFamilies } from '../shared/domain/kiosk';
+import { viewFor, type View } from '../shared/domain/projections';
+import {
+  commandSchema, helloSchema, querySchema,
+  type Ack, type Actor, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
+} from '../shared/protocol';
+import { sessionCookieName, type Credentials } from './credentials';
+import type { NightHost } from './night-host';
+import type { z } from 'zod';
+
+/** Everyone who shares one view (a teacher's two tabs, three lobby TVs) shares one audience. */
+interface Audience {
+  actor: Actor;
+  view: View | null;
+  /** The seq at which `view` last changed: what the audience's clients hold. */
+  seq: number;
+  /** Recent changes, so that a client back from a short drop gets a delta, not the whole view. */
+  history: { fromSeq: number; seq: number; patch: PatchOperation[] }[];
+  sockets: number;
+}
+
+const historyLength = 50;
+const roles: Role[] = ['kiosk', 'teacher', 'coordinator', 'board', 'staff', 'family'];
+
+export const audienceKey = (actor: Actor) => `${actor.role}:${actor.id}`;
+
+export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number): void {
+  const audiences = new Map<string, Audience>();
+
+  io.use((socket, next) => {
+    const actor = authenticate(socket, credentials);
+    if (!actor) return next(new Error('unauthorized'));
+    socket.data.actor = actor;
+    next();
+  });
+
+  const refresh = (audience: Audience): void => {
+    const view = viewFor(host.committed, audience.actor);
+    if (audience.view === null) {
+      audience.view = view;
+      audience.seq = host.committedSeq;
+      return;
+    }
+    const patch = compare(audience.view, view ?? {}) as PatchOperation[];
+    if (!patch.length) return;
+    audience.history.push({ fromSeq: audience.seq, seq: host.committedSeq, patch });
+    if (audience.history.length > historyLength) audience.history.shift();
+    audience.view = view;
+    audience.seq = host.committedSeq;
+  };
+
+  const syncFor = (audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
+    refresh(audience);
+    if (nightId === host.nightId && lastSeq !== null) {
+      if (lastSeq === audience.seq) return { kind: 'delta', nightId, fromSeq: lastSeq, seq: lastSeq, patch: [] };
+      const from = audience.history.findIndex((h) => h.fromSeq === lastSeq);
+      if (from >= 0) {
+        return { kind: 'delta', nightId, fromSeq: lastSeq, seq: audience.seq, patch: audience.history.slice(from).flatMap((h) => h.patch) };
+      }
+    }
+    // Too far behind, ahead (a restarted server), or another night: the whole view.
+    return { kind: 'snapshot', nightId: host.nightId, seq: audience.seq, view: audience.view };
+  };
+
+  host.on('commit', () => {
+    for (const [key, audience] of audiences) {
+      if (audience.sockets === 0) continue;
+      const before = audience.seq;
+      refresh(audience);
+      if (audience.seq === before) continue;
+      const last = audience.history.at(-1)!;
+      io.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, fromSeq: last.fromSeq, seq: last.seq, patch: last.patch } satisfies SyncMessage);
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const actor = socket.data.actor as Actor;
+    const key = audienceKey(actor);
+    let audience = audiences.get(key);
+    if (!audience) audiences.set(key, (audience = { actor, view: null, seq: 0, history: [], sockets: 0 }));
+    audience.sockets++;
+    void socket.join(key);
+    socket.on('disconnect', () => { audience.sockets--; });
+
+    socket.on('hello', (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const hello = helloSchema.safeParse(payload);
+      if (!hello.success) return ack(invalid(hello.error));
+      ack(syncFor(audience, hello.data.nightId, hello.data.lastSeq));
+    });
+
+    socket.on('command', async (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (a: Ack) => void;
+      const parsed = commandSchema.safeParse(payload);
+      if (!parsed.success) return reply(invalid(parsed.error));
+      const command = parsed.data;
+      const refusal = authorize(host.committed, command, actor);
+      if (refusal) return reply(refusal);
+      const answer = await host.submit(command, actor, clock());
+      if (command.type === 'checkIn' && (answer.ok || answer.code === 'already_checked_in')) {
+        // The kiosk hands the family their status link; it is made here, never stored in the journal.
+        answer.result = {
+          statusToken: credentials.statusTokenFor(command.familyId),
+          ticket: host.committed.checkIns[command.familyId]?.ticket,
+        };
+      }
+      reply(answer);
+    });
+
+    socket.on('query', (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (a: QueryAnswer) => void;
+      const parsed = querySchema.safeParse(payload);
+      if (!parsed.success) return reply(invalid(parsed.error));
+      if (actor.role !== 'kiosk' && actor.role !== 'coordinator') {
+        return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
+      }
+      const query = parsed.data;
+      if (query.type === 'findFamilies') return reply({ ok: true, data: findFamilies(host.committed, query.text) });
+      const details = familyDetails(host.committed, query.familyId);
+      reply(details ? { ok: true, data: details } : { ok: false, code: 'not_found', message: 'We could not find that family.' });
+    });
+  });
+}
+
+function authenticate(socket: Socket, credentials: Credentials): Actor | null {
+  const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+  if (typeof auth.statusToken === 'string') {
+    const familyId = credentials.familyForStatusToken(auth.statusToken);
+    return familyId ? { role: 'family', id: familyId } : null;
+  }
+  // Programs (the simulator's bots, tests) present the sign-in secret itself.
+  if (typeof auth.token === 'string') return credentials.actorForSecret(auth.token);
+  // Browsers present the HttpOnly cookie that their sign-in link set for the role the page is for.
+  if (typeof auth.role === 'string' && roles.includes(auth.role as Role)) {
+    const secret = parseCookies(socket.handshake.headers.cookie ?? '')[sessionCookieName(auth.role as Role)];
+    const actor = secret ? credentials.actorForSecret(secret) : null;
+    return actor?.role === auth.role ? actor : null;
+  }
+  return null;
+}
+
+function invalid(error: z.ZodError): { ok: false; code: 'invalid'; message: string } {
+  const first = error.issues[0];
+  const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+  return { ok: false, code: 'invalid', message: `The request was not understood (${where}${first?.message ?? 'invalid'}).` };
+}

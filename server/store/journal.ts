@@ -1,0 +1,157 @@
+// The embedded store: an append-only journal (one JSON line per event, fsync'd before anyone hears
+// of it) plus a periodic snapshot. Appends that arrive while a write is in flight are written and
+// synced together (group commit), so durability costs one fsync per batch, not per command.
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Actor } from '../../shared/protocol';
+import type { NightEvent, NightState } from '../../shared/domain/state';
+
+export interface JournalRecord {
+  seq: number;
+  /** The client-made id of the command that produced the event; null for the server's own. */
+  commandId: string | null;
+  actor: Actor | null;
+  event: NightEvent;
+}
+
+export interface Snapshot {
+  seq: number;
+  state: NightState;
+  /** commandId → seq, so that a retried command stays a duplicate across restarts. */
+  commandIds: [string, number][];
+}
+
+export interface LoadedJournal {
+  epoch: string;
+  snapshot: Snapshot | null;
+  /** Records after the snapshot, in order. */
+  records: JournalRecord[];
+  /** Set when a torn last line (a crash mid-write) was found and dropped. */
+  repaired: string | null;
+}
+
+const fileMode = 0o600;
+
+export class FileJournal {
+  private pending: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private writing = false;
+  private failed: Error | null = null;
+
+  private constructor(private readonly dir: string, private readonly handle: FileHandle) {}
+
+  static async open(dir: string): Promise<{ journal: FileJournal; loaded: LoadedJournal }> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const loaded = await load(dir);
+    const handle = await open(path.join(dir, 'journal.ndjson'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
+    return { journal: new FileJournal(dir, handle), loaded };
+  }
+
+  /** Resolves once the records are on disk. Records must come in seq order. */
+  append(records: JournalRecord[]): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const text = records.map((r) => JSON.stringify(r) + '\n').join('');
+    return new Promise((resolve, reject) => {
+      this.pending.push({ text, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      try {
+        await this.handle.write(batch.map((b) => b.text).join(''));
+        await this.handle.datasync();
+        for (const b of batch) b.resolve();
+      } catch (e) {
+        // A journal that cannot write must stop the night rather than acknowledge what it lost.
+        this.failed = e as Error;
+        for (const b of [...batch, ...this.pending.splice(0)]) b.reject(this.failed);
+      }
+    }
+    this.writing = false;
+  }
+
+  /** Writes the snapshot atomically: a torn snapshot is never read, the old one stays until the rename. */
+  async writeSnapshot(snapshot: Snapshot): Promise<void> {
+    const target = path.join(this.dir, 'snapshot.json');
+    const tmp = `${target}.${process.pid}.tmp`;
+    const handle = await open(tmp, 'w', fileMode);
+    try {
+      await handle.writeFile(JSON.stringify(snapshot));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, target);
+  }
+
+  async close(): Promise<void> {
+    while (this.writing) await new Promise((r) => setTimeout(r, 5));
+    await this.handle.close();
+  }
+}
+
+async function load(dir: string): Promise<LoadedJournal> {
+  const metaPath = path.join(dir, 'meta.json');
+  let epoch: string;
+  try {
+    epoch = (JSON.parse(await readFile(metaPath, 'utf8')) as { epoch: string }).epoch;
+  } catch {
+    // A new data directory: its epoch tells clients that any seq they remember belongs to another history.
+    epoch = randomBytes(6).toString('base64url');
+    await writeFile(metaPath, JSON.stringify({ epoch, createdAt: new Date().toISOString() }), { mode: fileMode });
+  }
+
+  let snapshot: Snapshot | null = null;
+  try {
+    snapshot = JSON.parse(await readFile(path.join(dir, 'snapshot.json'), 'utf8')) as Snapshot;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`The snapshot in ${dir} cannot be read: ${(e as Error).message}`);
+  }
+
+  const journalPath = path.join(dir, 'journal.ndjson');
+  let text = '';
+  try {
+    text = await readFile(journalPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const records: JournalRecord[] = [];
+  let repaired: string | null = null;
+  let offset = 0;
+  let lineNo = 0;
+  const afterSeq = snapshot?.seq ?? 0;
+  let lastSeq = 0;
+  while (offset < text.length) {
+    lineNo++;
+    const end = text.indexOf('\n', offset);
+    const line = end === -1 ? text.slice(offset) : text.slice(offset, end);
+    let record: JournalRecord | null = null;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      record = null;
+    }
+    const isLast = end === -1 || end === text.length - 1;
+    if (!record || end === -1 || record.seq !== lastSeq + 1) {
+      if (isLast) {
+        // A crash in the middle of a write leaves a partial last line: it was never acknowledged.
+        repaired = `journal.ndjson line ${lineNo} was incomplete (a crash during a write) and was dropped.`;
+        await truncate(journalPath, Buffer.byteLength(text.slice(0, offset)));
+        break;
+      }
+      throw new Error(`journal.ndjson line ${lineNo} is damaged; the night cannot be read past it. Restore the data directory from a backup.`);
+    }
+    lastSeq = record.seq;
+    if (record.seq > afterSeq) records.push(record);
+    offset = end + 1;
+  }
+  if (snapshot && lastSeq < snapshot.seq) {
+    throw new Error(`The journal ends at event ${lastSeq} but the snapshot is at ${snapshot.seq}: the data directory is inconsistent.`);
+  }
+  return { epoch, snapshot, records, repaired };
+}

@@ -1,0 +1,72 @@
+// Every message that crosses the socket, as zod schemas with the TypeScript types inferred from them.
+// Client → server: `hello` (catch-up), `command` (changes the night), `query` (reads, changes nothing).
+// Server → client: `sync` (a snapshot or a delta of the role's own view).
+import { z } from 'zod';
+
+const id = z.string().min(1).max(40).regex(/^[A-Za-z0-9_:-]+$/);
+/** Made by the client, so that a retried command is recognised and applied once. */
+export const commandIdSchema = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const languageCode = z.string().regex(/^[a-z]{2}$/);
+
+const command = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =>
+  z.strictObject({ type: z.literal(type), commandId: commandIdSchema, ...shape });
+
+export const checkInSchema = command('checkIn', {
+  familyId: id,
+  /** The teachers the family will see tonight; all of their children's teachers when absent. */
+  teacherIds: z.array(id).min(1).max(20).optional(),
+  language: languageCode.optional(),
+  wantsInterpreter: z.boolean().optional(),
+  wantsEscort: z.boolean().optional(),
+});
+export const callFamilySchema = command('callFamily', {
+  teacherId: id,
+  /** A specific visit; when absent the teacher calls the family proposed next. */
+  visitId: id.optional(),
+});
+export const startConferenceSchema = command('startConference', { visitId: id });
+export const endConferenceSchema = command('endConference', { visitId: id });
+export const openNightSchema = command('openNight', {});
+export const closeNightSchema = command('closeNight', {});
+
+export const commandSchema = z.discriminatedUnion('type', [
+  checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, openNightSchema, closeNightSchema,
+]);
+export type Command = z.infer<typeof commandSchema>;
+export type CommandType = Command['type'];
+export const commandTypes = commandSchema.options.map((o) => o.shape.type.value) as CommandType[];
+
+export const querySchema = z.discriminatedUnion('type', [
+  /** Kiosk search: two or more letters of a last name, or exactly the last four phone digits. */
+  z.strictObject({ type: z.literal('findFamilies'), text: z.string().trim().min(2).max(40) }),
+  /** What the kiosk's confirm step shows for one family picked from the search. */
+  z.strictObject({ type: z.literal('familyDetails'), familyId: id }),
+]);
+export type Query = z.infer<typeof querySchema>;
+
+export const helloSchema = z.strictObject({
+  nightId: z.string().max(80).nullable(),
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+export type ErrorCode =
+  | 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'already_checked_in'
+  | 'night_not_open' | 'nobody_available' | 'unavailable' | 'rate_limited';
+
+export type CommandResult = { statusToken?: string; ticket?: string };
+export type Ack =
+  | { ok: true; seq: number; duplicate?: boolean; result?: CommandResult }
+  | { ok: false; code: ErrorCode; message: string; result?: CommandResult };
+
+export type QueryAnswer<T = unknown> = { ok: true; data: T } | { ok: false; code: ErrorCode; message: string };
+
+/** JSON Patch operations (RFC 6902), as fast-json-patch makes and applies them. */
+export type PatchOperation = { op: string; path: string; value?: unknown; from?: string };
+
+export type SyncMessage =
+  | { kind: 'snapshot'; nightId: string; seq: number; view: unknown }
+  | { kind: 'delta'; nightId: string; fromSeq: number; seq: number; patch: PatchOperation[] };
+
+export type Role = 'kiosk' | 'teacher' | 'coordinator' | 'board' | 'staff' | 'family';
+export interface Actor { role: Role; id: string }
