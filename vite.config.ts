@@ -3,7 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 export default defineConfig({
   root: 'client',
-  plugins: [svelte()],
+  plugins: [svelte({ configFile: false })],
   // Svelte component tests run in jsdom and need the browser build of svelte.
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   build: { outDir: '../dist/client', emptyOutDir: true },

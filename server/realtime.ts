@@ -1,7 +1,7 @@
 // The Socket.IO side: authenticate each connection once, then run every message through the one
 // pipeline: validate (zod) → authorise (role, scope) → de-duplicate → decide → journal → evolve →
 // acknowledge → send each role's screens the change to what they may see.
-import { compare } from 'fast-json-patch';
+import jsonPatch from 'fast-json-patch';
 import { parse as parseCookies } from 'cookie';
 import type { Server, Socket } from 'socket.io';
 import { authorize } from '../shared/domain/authorize';
@@ -41,19 +41,23 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     next();
   });
 
-  const refresh = (audience: Audience): void => {
+  /** Brings the audience's view up to the committed state; returns the change, if there was one to send. */
+  const refresh = (audience: Audience): Audience['history'][number] | null => {
     const view = viewFor(host.committed, audience.actor);
     if (audience.view === null) {
+      // First look: its clients get the whole view in answer to their hello.
       audience.view = view;
       audience.seq = host.committedSeq;
-      return;
+      return null;
     }
-    const patch = compare(audience.view, view ?? {}) as PatchOperation[];
-    if (!patch.length) return;
-    audience.history.push({ fromSeq: audience.seq, seq: host.committedSeq, patch });
+    const patch = jsonPatch.compare(audience.view, view ?? {}) as PatchOperation[];
+    if (!patch.length) return null;
+    const change = { fromSeq: audience.seq, seq: host.committedSeq, patch };
+    audience.history.push(change);
     if (audience.history.length > historyLength) audience.history.shift();
     audience.view = view;
     audience.seq = host.committedSeq;
+    return change;
   };
 
   const syncFor = (audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
@@ -72,11 +76,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   host.on('commit', () => {
     for (const [key, audience] of audiences) {
       if (audience.sockets === 0) continue;
-      const before = audience.seq;
-      refresh(audience);
-      if (audience.seq === before) continue;
-      const last = audience.history.at(-1)!;
-      io.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, fromSeq: last.fromSeq, seq: last.seq, patch: last.patch } satisfies SyncMessage);
+      const change = refresh(audience);
+      if (change) io.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
     }
   });
 

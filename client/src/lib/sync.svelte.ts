@@ -1,0 +1,92 @@
+// The one sync client every page uses. It holds the replica of this role's view, the connection
+// state and the last seq; pages only read it and send commands through it.
+// On every (re)connect it says `hello` with the seq it has; the server answers with the changes
+// since then or with the whole view. A delta that does not follow on from our seq triggers a new hello.
+import jsonPatch, { type Operation } from 'fast-json-patch';
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, Command, Query, QueryAnswer, Role, SyncMessage } from '../../../shared/protocol';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'signed-out';
+type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
+
+export function newCommandId(): string {
+  // crypto.randomUUID needs a secure context; a school network may serve plain http.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface SyncOptions {
+  /** Browsers sign in with the HttpOnly cookie of their role; a family page with its status token. */
+  auth: { role: Role } | { statusToken: string } | { token: string };
+  url?: string;
+}
+
+export class SyncClient<V> {
+  #view = $state.raw<V | null>(null);
+  #connection = $state<ConnectionState>('connecting');
+  #seq: number | null = null;
+  #nightId: string | null = null;
+  readonly socket: Socket;
+
+  constructor(options: SyncOptions) {
+    this.socket = io(options.url ?? '', { transports: ['websocket'], auth: options.auth });
+    this.socket.on('connect', () => this.#hello());
+    this.socket.on('disconnect', () => { this.#connection = 'offline'; });
+    this.socket.on('connect_error', (err) => {
+      this.#connection = err.message === 'unauthorized' ? 'signed-out' : 'offline';
+      // An unauthorised socket is not retried by Socket.IO; nothing will change until a new sign-in.
+    });
+    this.socket.on('sync', (message: SyncMessage) => this.#apply(message));
+  }
+
+  get view(): V | null { return this.#view; }
+  get connection(): ConnectionState { return this.#connection; }
+  get seq(): number | null { return this.#seq; }
+
+  async #hello(): Promise<void> {
+    try {
+      const message = (await this.socket.timeout(10_000).emitWithAck('hello', { nightId: this.#nightId, lastSeq: this.#seq })) as SyncMessage;
+      this.#apply(message);
+      this.#connection = 'online';
+    } catch {
+      if (this.socket.connected) void this.#hello();
+    }
+  }
+
+  #apply(message: SyncMessage): void {
+    if (message.kind === 'snapshot') {
+      this.#view = message.view as V;
+    } else {
+      if (message.nightId !== this.#nightId || message.fromSeq !== this.#seq || this.#view === null) {
+        void this.#hello(); // a gap: ask again rather than guess
+        return;
+      }
+      if (message.patch.length) {
+        this.#view = jsonPatch.applyPatch(this.#view, message.patch as Operation[], false, false).newDocument;
+      }
+    }
+    this.#nightId = message.nightId;
+    this.#seq = message.seq;
+  }
+
+  /** Sends a command; resolves with the server's acknowledgement (or a clear offline error). */
+  async send(command: CommandInput, commandId = newCommandId()): Promise<Ack> {
+    try {
+      return (await this.socket.timeout(10_000).emitWithAck('command', { ...command, commandId })) as Ack;
+    } catch {
+      return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
+    }
+  }
+
+  async query<T>(query: Query): Promise<QueryAnswer<T>> {
+    try {
+      return (await this.socket.timeout(10_000).emitWithAck('query', query)) as QueryAnswer<T>;
+    } catch {
+      return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
