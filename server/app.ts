@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
       await io.close(); // also closes the HTTP server
-      await host.snapshot();
+      await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the journal is intact.`));
       await journal.close();
     },
   };

@@ -2,7 +2,7 @@
 // own key (kept in DATA_DIR, readable by the owner only), so no secret is ever written to the
 // journal, the same link keeps working after a restart, and a secret cannot be guessed from another.
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bundle } from '../shared/bundle';
 import type { Actor, Role } from '../shared/protocol';
@@ -12,18 +12,32 @@ const secretLength = 32;
 
 export const kioskIds = ['K1', 'K2'];
 
+const keyBytes = 32;
+
+/** The server's signing key: made once, synced to disk, and refused if damaged (never an empty key). */
 export async function loadServerKey(dataDir: string): Promise<Buffer> {
   const file = path.join(dataDir, 'server.key');
+  let text: string | null = null;
   try {
-    return Buffer.from(await readFile(file, 'utf8'), 'base64url');
-  } catch {
-    const key = randomBytes(32);
-    await writeFile(file, key.toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(async (e) => {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return; // another process made it first
-      throw e;
-    });
-    return Buffer.from(await readFile(file, 'utf8'), 'base64url');
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  if (text !== null) {
+    const key = Buffer.from(text.trim(), 'base64url');
+    if (key.length === keyBytes) return key;
+    if (text.trim().length > 0) throw new Error(`${file} is damaged (not a ${keyBytes}-byte key). Restore it from a backup, or delete it to issue new sign-in links.`);
+    // Empty: a crash while it was first written, before any link was handed out. Make it again.
+  }
+  const key = randomBytes(keyBytes);
+  const handle = await open(file, 'w', 0o600);
+  try {
+    await handle.writeFile(key.toString('base64url'));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return key;
 }
 
 export interface SignInLink { actor: Actor; label: string; secret: string }
@@ -68,5 +82,5 @@ export class Credentials {
 export const sessionCookieName = (role: Role) => `cn_${role}`;
 
 export const pathForRole: Record<Role, string> = {
-  kiosk: '/kiosk', teacher: '/teacher', coordinator: '/coordinator', board: '/board', staff: '/ambassador', family: '/status',
+  kiosk: '/kiosk', teacher: '/teacher', coordinator: '/coordinator', board: '/board', staff: '/ambassador', family: '/status', system: '/',
 };

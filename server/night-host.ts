@@ -22,6 +22,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   private readonly inFlight = new Map<string, Promise<Ack>>();
   private lastSnapshotSeq: number;
   private commitScheduled = false;
+  private durableWaiters: { seq: number; resolve: () => void }[] = [];
   private snapshotting = false;
 
   constructor(private readonly journal: FileJournal, loaded: LoadedJournal, readonly epoch = loaded.epoch) {
@@ -52,7 +53,12 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     if (inFlight) return inFlight.then((ack) => (ack.ok ? { ...ack, duplicate: true } : ack));
 
     const decision = decide(this.working, command, { now, actor });
-    if (!decision.ok) return Promise.resolve({ ok: false, code: decision.code, message: decision.message });
+    if (!decision.ok) {
+      // A refusal may rest on commands not yet on disk ("already checked in" a moment ago): answer
+      // only once those are durable, so a crash cannot make the refusal a lie.
+      const refusal: Ack = { ok: false, code: decision.code, message: decision.message };
+      return this.workingSeq === this.committedSeq ? Promise.resolve(refusal) : this.durableUpTo(this.workingSeq).then(() => refusal);
+    }
     const ack = this.append(decision.events, command.commandId, actor);
     this.inFlight.set(command.commandId, ack);
     void ack.finally(() => this.inFlight.delete(command.commandId));
@@ -80,8 +86,15 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     this.committed = stateAfter;
     this.committedSeq = seqAfter;
     if (commandId) this.commandSeqs.set(commandId, seqAfter);
+    this.durableWaiters = this.durableWaiters.filter((w) => (w.seq <= seqAfter ? (w.resolve(), false) : true));
     this.scheduleCommitSignal();
     return { ok: true, seq: seqAfter };
+  }
+
+  /** Resolves once every event up to seq is on disk. */
+  private durableUpTo(seq: number): Promise<void> {
+    if (this.committedSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ seq, resolve }));
   }
 
   /** One fan-out per group commit, not one per command. */
@@ -91,7 +104,13 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     queueMicrotask(() => {
       this.commitScheduled = false;
       this.emit('commit');
-      if (this.committedSeq - this.lastSnapshotSeq >= snapshotEvery) void this.snapshot();
+      if (this.committedSeq - this.lastSnapshotSeq >= snapshotEvery) {
+        // A snapshot only speeds up the next start; the journal has everything. Never stop the night for it.
+        this.snapshot().catch((e: Error) => {
+          console.error(`Could not write a snapshot (${e.message}); the journal is intact, will try again later.`);
+          this.lastSnapshotSeq = this.committedSeq;
+        });
+      }
     });
   }
 

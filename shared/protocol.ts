@@ -21,18 +21,36 @@ export const checkInSchema = command('checkIn', {
 });
 export const callFamilySchema = command('callFamily', {
   teacherId: id,
-  /** A specific visit; when absent the teacher calls the family proposed next. */
+  /** A specific visit; when absent the teacher calls the family the routing engine proposes. */
   visitId: id.optional(),
 });
 export const startConferenceSchema = command('startConference', { visitId: id });
 export const endConferenceSchema = command('endConference', { visitId: id });
+/** Called and not arrived within five minutes: back of the line once, then out of it. */
+export const markNoShowSchema = command('markNoShow', { visitId: id });
+/** "We're stepping out — hold our place": no calls for up to 15 minutes. */
+export const stepOutSchema = command('stepOut', { familyId: id, minutes: z.number().int().min(1).max(15) });
+export const returnSchema = command('returnToLine', { familyId: id });
+/** "We have to leave": cancels every visit not yet held. */
+export const leaveSchema = command('leave', { familyId: id });
+export const takeBreakSchema = command('takeBreak', { teacherId: id, minutes: z.number().int().min(1).max(120).nullable() });
+export const runningLateSchema = command('runningLate', { teacherId: id, minutes: z.number().int().min(1).max(90) });
+export const resumeSchema = command('resume', { teacherId: id });
+export const setStaffStatusSchema = command('setStaffStatus', { staffId: id, status: z.enum(['available', 'break', 'off']) });
+export const acceptTaskSchema = command('acceptTask', { taskId: id });
+export const declineTaskSchema = command('declineTask', { taskId: id });
+export const finishTaskSchema = command('finishTask', { taskId: id });
 export const openNightSchema = command('openNight', {});
 export const closeNightSchema = command('closeNight', {});
 
 export const commandSchema = z.discriminatedUnion('type', [
-  checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, openNightSchema, closeNightSchema,
+  checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
+  stepOutSchema, returnSchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
+  setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
+/** The server's own clock tick (lapsed offers, families back from stepping out); never from a client. */
+export type SystemCommand = { type: 'tick'; commandId: string };
 export type CommandType = Command['type'];
 export const commandTypes = commandSchema.options.map((o) => o.shape.type.value) as CommandType[];
 
@@ -68,5 +86,5 @@ export type SyncMessage =
   | { kind: 'snapshot'; nightId: string; seq: number; view: unknown }
   | { kind: 'delta'; nightId: string; fromSeq: number; seq: number; patch: PatchOperation[] };
 
-export type Role = 'kiosk' | 'teacher' | 'coordinator' | 'board' | 'staff' | 'family';
+export type Role = 'kiosk' | 'teacher' | 'coordinator' | 'board' | 'staff' | 'family' | 'system';
 export interface Actor { role: Role; id: string }

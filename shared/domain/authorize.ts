@@ -1,36 +1,55 @@
-// Who may send which command. The server checks this before anything else, and decide checks it
-// again, so that no transport can skip it. Scope rules (a teacher acts on their own line only) are here too.
-import type { Actor, Command } from '../protocol';
+// Who may send which command, and on whose behalf. The server checks this before anything else and
+// decide checks it again, so no transport can skip it.
+import type { Actor, Command, SystemCommand } from '../protocol';
 import type { NightState } from './state';
 
 export type Refusal = { ok: false; code: 'forbidden'; message: string };
 
-const allowedRoles: Record<Command['type'], Actor['role'][]> = {
-  checkIn: ['kiosk', 'coordinator'],
-  callFamily: ['teacher', 'coordinator'],
-  startConference: ['teacher', 'coordinator'],
-  endConference: ['teacher', 'coordinator'],
-  openNight: ['coordinator'],
-  closeNight: ['coordinator'],
+type Rule = { roles: Actor['role'][]; what: string };
+const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
+  checkIn: { roles: ['kiosk', 'coordinator'], what: 'check families in' },
+  callFamily: { roles: ['teacher', 'coordinator'], what: 'call families' },
+  startConference: { roles: ['teacher', 'coordinator'], what: 'start conferences' },
+  endConference: { roles: ['teacher', 'coordinator'], what: 'end conferences' },
+  markNoShow: { roles: ['teacher', 'coordinator'], what: 'mark a no-show' },
+  stepOut: { roles: ['family', 'kiosk', 'coordinator'], what: 'hold a family\'s place' },
+  returnToLine: { roles: ['family', 'kiosk', 'coordinator'], what: 'bring a family back' },
+  leave: { roles: ['family', 'coordinator'], what: 'cancel a family\'s evening' },
+  takeBreak: { roles: ['teacher', 'coordinator'], what: 'start a break' },
+  runningLate: { roles: ['teacher', 'coordinator'], what: 'mark a teacher late' },
+  resume: { roles: ['teacher', 'coordinator'], what: 'resume a line' },
+  setStaffStatus: { roles: ['staff', 'coordinator'], what: 'change a staff member\'s status' },
+  acceptTask: { roles: ['staff'], what: 'accept assignments' },
+  declineTask: { roles: ['staff'], what: 'decline assignments' },
+  finishTask: { roles: ['staff', 'coordinator'], what: 'finish assignments' },
+  openNight: { roles: ['coordinator'], what: 'open the night' },
+  closeNight: { roles: ['coordinator'], what: 'close the night' },
+  tick: { roles: ['system'], what: 'advance the clock' },
 };
 
-export function authorize(state: NightState, command: Command, actor: Actor): Refusal | null {
-  if (!allowedRoles[command.type].includes(actor.role)) {
-    return { ok: false, code: 'forbidden', message: `A ${actor.role} may not ${describe(command.type)}.` };
+export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal | null {
+  const rule = rules[command.type];
+  if (!rule.roles.includes(actor.role)) return refuse(`A ${actor.role} may not ${rule.what}.`);
+  const own = ownerOf(state, command);
+  if (actor.role === 'teacher' && own.teacherId !== undefined && own.teacherId !== actor.id) {
+    return refuse('Teachers can only act on their own line.');
   }
-  if (actor.role === 'teacher') {
-    const teacherId = command.type === 'callFamily' ? command.teacherId
-      : 'visitId' in command && command.visitId ? state.visits[command.visitId]?.teacherId : undefined;
-    if (teacherId !== undefined && teacherId !== actor.id) {
-      return { ok: false, code: 'forbidden', message: 'Teachers can only act on their own line.' };
-    }
+  if (actor.role === 'family' && own.familyId !== actor.id) return refuse('A family can only act for itself.');
+  if (actor.role === 'staff' && own.staffId !== undefined && own.staffId !== actor.id) {
+    return refuse('That assignment belongs to someone else.');
   }
   return null;
 }
 
-function describe(type: Command['type']): string {
-  return ({
-    checkIn: 'check families in', callFamily: 'call families', startConference: 'start conferences',
-    endConference: 'end conferences', openNight: 'open the night', closeNight: 'close the night',
-  } as const)[type];
+/** The teacher, family or staff member a command acts on, for scope checks. */
+function ownerOf(state: NightState, command: Command | SystemCommand): { teacherId?: string; familyId?: string; staffId?: string } {
+  if ('teacherId' in command) return { teacherId: command.teacherId };
+  if ('familyId' in command) return { familyId: command.familyId };
+  if ('staffId' in command) return { staffId: command.staffId };
+  // An unknown visit or task has no owner to protect: decide answers not_found.
+  if ('visitId' in command && command.visitId) return { teacherId: state.visits[command.visitId]?.teacherId };
+  if ('taskId' in command) return state.tasks[command.taskId] ? { staffId: state.tasks[command.taskId].staffId ?? '' } : {};
+  return {};
 }
+
+const refuse = (message: string): Refusal => ({ ok: false, code: 'forbidden', message });

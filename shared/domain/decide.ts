@@ -1,24 +1,31 @@
 // decide(state, command, context) → events | error: the only place where the night's rules live.
 // Pure: the time and the actor come in with the context, nothing is read from a global.
 import type { Bundle } from '../bundle';
-import { localToEpoch } from '../clock';
-import type { Actor, Command, ErrorCode } from '../protocol';
+import { localToEpoch, minute } from '../clock';
+import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
-import { familyBusyWith, proposeNext } from './queue';
-import { visitIdOf, type NightEvent, type NightState } from './state';
+import { dispatch, familyBusyWith, familyFree, interpreterFor, walkMs } from './routing';
+import { visitIdOf, type NightEvent, type NightState, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
 
+/** How long a called family has to arrive before the teacher may mark a no-show. */
+export const noShowAfterMs = 5 * minute;
+/** How long an ambassador has to accept an escort before it is offered to the next person. */
+export const offerTimeoutMs = 60_000;
+
 const refuse = (code: ErrorCode, message: string): Decision => ({ ok: false, code, message });
 const accept = (...events: NightEvent[]): Decision => ({ ok: true, events });
 
-export function decide(state: NightState, command: Command, { now, actor }: DecideContext): Decision {
+export function decide(state: NightState, command: Command | SystemCommand, { now, actor }: DecideContext): Decision {
   const refusal = authorize(state, command, actor);
   if (refusal) return refusal;
   const setup = state.setup;
   if (!setup) return refuse('night_not_open', 'No night has been set up yet.');
   const at = now;
+  const needsOpen = () => (state.phase !== 'open' ? refuse('night_not_open', 'The night is not open.') : null);
+  const visitOf = (visitId: string) => state.visits[visitId] as Visit | undefined;
 
   switch (command.type) {
     case 'openNight':
@@ -42,7 +49,7 @@ export function decide(state: NightState, command: Command, { now, actor }: Deci
         type: 'familyCheckedIn', at, familyId: family.id,
         ticket: `${letter}-${state.ticketsIssued + 1}`,
         language: command.language ?? family.language,
-        wantsInterpreter: command.wantsInterpreter ?? needsInterpreterByDefault(setup, family.language, teacherIds),
+        wantsInterpreter: command.wantsInterpreter ?? true,
         wantsEscort: command.wantsEscort ?? family.needsEscort,
         visits: teacherIds.map((teacherId) => ({
           visitId: visitIdOf(family.id, teacherId), teacherId, studentIds: byTeacher.get(teacherId)!,
@@ -52,37 +59,160 @@ export function decide(state: NightState, command: Command, { now, actor }: Deci
     }
 
     case 'callFamily': {
-      if (state.phase !== 'open') return refuse('night_not_open', 'The night is not open.');
-      if (!setup.teachers[command.teacherId]) return refuse('not_found', 'No such teacher.');
-      if (state.teachers[command.teacherId].activeVisitId) {
-        return refuse('conflict', 'Finish the current conference before calling the next family.');
+      const closed = needsOpen();
+      if (closed) return closed;
+      const teacher = state.teachers[command.teacherId];
+      if (!teacher) return refuse('not_found', 'No such teacher.');
+      if (teacher.calledVisitId) return refuse('conflict', 'A family is already on their way to you.');
+      if (teacher.breakUntil !== null && teacher.breakUntil > now) return refuse('conflict', 'Resume your line before calling a family.');
+      let visit: Visit | undefined;
+      let interpreterId: string | null;
+      if (command.visitId) {
+        visit = visitOf(command.visitId);
+        if (!visit || visit.teacherId !== command.teacherId) return refuse('not_found', 'That family is not in this line.');
+        if (visit.status !== 'waiting') return refuse('conflict', 'That family is not waiting any more.');
+        const busy = familyBusyWith(state, visit.familyId);
+        if (busy) return refuse('conflict', `That family is with ${setup.teachers[busy.teacherId]?.name ?? 'another teacher'} right now.`);
+        if (!familyFree(state, visit.familyId, now)) return refuse('conflict', 'That family has stepped out for a moment.');
+        interpreterId = interpreterFor(state, visit, now);
+      } else {
+        const proposal = dispatch(state, now, command.teacherId).get(command.teacherId);
+        if (!proposal) return refuse('nobody_available', 'Nobody in the line can come right now.');
+        visit = state.visits[proposal.visitId];
+        interpreterId = proposal.interpreterId;
       }
-      const visit = command.visitId ? state.visits[command.visitId] : proposeNext(state, command.teacherId);
-      if (!visit) return command.visitId ? refuse('not_found', 'That family is not in this line.') : refuse('nobody_available', 'Nobody in the line can come right now.');
-      if (visit.teacherId !== command.teacherId) return refuse('not_found', 'That family is not in this line.');
-      if (visit.status !== 'waiting') return refuse('conflict', 'That family is not waiting any more.');
-      const busy = familyBusyWith(state, visit.familyId);
-      if (busy) {
-        const other = setup.teachers[busy.teacherId];
-        return refuse('conflict', `That family is with ${other?.name ?? 'another teacher'} right now.`);
-      }
-      return accept({ type: 'familyCalled', at, visitId: visit.id });
+      return accept({ type: 'familyCalled', at, visitId: visit.id, interpreterId }, ...offerEscort(state, visit, at));
     }
 
     case 'startConference': {
-      const visit = state.visits[command.visitId];
+      const visit = visitOf(command.visitId);
       if (!visit) return refuse('not_found', 'No such visit.');
       if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can start a conference.');
+      if (state.teachers[visit.teacherId].conferenceVisitId) return refuse('conflict', 'End the current conference first.');
       return accept({ type: 'conferenceStarted', at, visitId: visit.id });
     }
 
     case 'endConference': {
-      const visit = state.visits[command.visitId];
+      const visit = visitOf(command.visitId);
       if (!visit) return refuse('not_found', 'No such visit.');
       if (visit.status !== 'inConference') return refuse('conflict', 'That conference has not started.');
       return accept({ type: 'conferenceEnded', at, visitId: visit.id });
     }
+
+    case 'markNoShow': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can be marked as not arrived.');
+      if (actor.role === 'teacher' && now - (visit.calledAt ?? now) < noShowAfterMs) {
+        return refuse('conflict', 'Give the family five minutes to arrive.');
+      }
+      return accept({ type: 'familyNoShow', at, visitId: visit.id, removed: visit.noShows >= 1 });
+    }
+
+    case 'stepOut': {
+      const c = state.checkIns[command.familyId];
+      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'You have been called: please go to the room first.');
+      return accept({ type: 'familySteppedOut', at, familyId: c.familyId, until: now + command.minutes * minute });
+    }
+    case 'returnToLine': {
+      const c = state.checkIns[command.familyId];
+      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (c.steppedOutUntil === null) return refuse('conflict', 'That family is already in line.');
+      return accept({ type: 'familyReturned', at, familyId: c.familyId });
+    }
+    case 'leave': {
+      const c = state.checkIns[command.familyId];
+      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      return accept({ type: 'familyLeft', at, familyId: c.familyId });
+    }
+
+    case 'takeBreak':
+    case 'runningLate':
+    case 'resume': {
+      const teacher = state.teachers[command.teacherId];
+      if (!teacher) return refuse('not_found', 'No such teacher.');
+      if (command.type === 'resume') {
+        if (teacher.breakUntil === null && teacher.lateUntil === null) return refuse('conflict', 'The line is not paused.');
+        return accept({ type: 'teacherResumed', at, teacherId: command.teacherId });
+      }
+      if (command.type === 'takeBreak') {
+        return accept({ type: 'teacherBreakStarted', at, teacherId: command.teacherId, until: command.minutes === null ? null : now + command.minutes * minute });
+      }
+      return accept({ type: 'teacherRunningLate', at, teacherId: command.teacherId, until: now + command.minutes * minute });
+    }
+
+    case 'setStaffStatus': {
+      const staff = state.staff[command.staffId];
+      if (!staff) return refuse('not_found', 'No such staff member.');
+      if (staff.status === command.status) return refuse('conflict', `Already ${command.status}.`);
+      return accept({ type: 'staffStatusChanged', at, staffId: command.staffId, status: command.status });
+    }
+
+    case 'acceptTask':
+    case 'declineTask':
+    case 'finishTask': {
+      const task = state.tasks[command.taskId];
+      if (!task) return refuse('not_found', 'No such assignment.');
+      if (command.type === 'acceptTask') {
+        if (task.status !== 'offered') return refuse('conflict', 'This assignment is no longer offered to you.');
+        return accept({ type: 'escortAccepted', at, taskId: task.id });
+      }
+      if (command.type === 'declineTask') {
+        if (task.status !== 'offered' || !task.staffId) return refuse('conflict', 'This assignment is no longer offered to you.');
+        return accept({ type: 'escortOfferLapsed', at, taskId: task.id, staffId: task.staffId, declined: true }, ...reoffer(state, task.id, [task.staffId], at));
+      }
+      if (task.status !== 'accepted') return refuse('conflict', 'Only an accepted assignment can be finished.');
+      return accept({ type: 'escortDone', at, taskId: task.id });
+    }
+
+    case 'tick': {
+      const events: NightEvent[] = [];
+      for (const task of Object.values(state.tasks)) {
+        if (task.status === 'offered' && task.staffId && task.offeredAt !== null && now - task.offeredAt >= offerTimeoutMs) {
+          events.push({ type: 'escortOfferLapsed', at, taskId: task.id, staffId: task.staffId, declined: false });
+          events.push(...reoffer(state, task.id, [task.staffId], at));
+        }
+      }
+      for (const c of Object.values(state.checkIns)) {
+        if (c.steppedOutUntil !== null && c.steppedOutUntil <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
+      }
+      return events.length ? accept(...events) : refuse('conflict', 'Nothing to do.');
+    }
   }
+}
+
+/** A family who asked for a guide gets the nearest free ambassador when called. */
+function offerEscort(state: NightState, visit: Visit, at: number): NightEvent[] {
+  const c = state.checkIns[visit.familyId];
+  if (!c.wantsEscort) return [];
+  const taskId = `E-${visit.id}-${visit.noShows}`;
+  const toRoomId = state.setup!.teachers[visit.teacherId].roomId;
+  const staffId = nearestAmbassador(state, c.roomId, []);
+  if (!staffId) return [{ type: 'escortUnassigned', at, taskId, familyId: c.familyId, visitId: visit.id, fromRoomId: c.roomId, toRoomId }];
+  return [{ type: 'escortOffered', at, taskId, familyId: c.familyId, visitId: visit.id, fromRoomId: c.roomId, toRoomId, staffId }];
+}
+
+function reoffer(state: NightState, taskId: string, alsoPassed: string[], at: number): NightEvent[] {
+  const task = state.tasks[taskId];
+  const staffId = nearestAmbassador(state, task.fromRoomId, [...task.passedBy, ...alsoPassed]);
+  const base = { taskId, familyId: task.familyId, visitId: task.visitId, fromRoomId: task.fromRoomId, toRoomId: task.toRoomId };
+  return staffId ? [{ type: 'escortOffered', at, ...base, staffId }] : [{ type: 'escortUnassigned', at, ...base }];
+}
+
+/** The available ambassador closest (in walking time) to the family, who is not on another task. */
+export function nearestAmbassador(state: NightState, fromRoomId: string, exclude: string[]): string | null {
+  const setup = state.setup!;
+  const busy = new Set<string>();
+  for (const t of Object.values(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
+  let best: string | null = null;
+  let bestWalk = Infinity;
+  for (const [id, s] of Object.entries(state.staff)) {
+    if (setup.staff[id].role !== 'ambassador' || s.status !== 'available' || busy.has(id) || exclude.includes(id)) continue;
+    const walk = walkMs(setup, s.roomId, fromRoomId);
+    if (walk < bestWalk || (walk === bestWalk && best !== null && id < best)) { best = id; bestWalk = walk; }
+  }
+  return best;
 }
 
 /** Teacher → the family's children in that teacher's class. */
@@ -94,10 +224,6 @@ export function teachersOfFamily(setup: Bundle, familyId: string): Map<string, s
     }
   }
   return out;
-}
-
-function needsInterpreterByDefault(setup: Bundle, language: string, teacherIds: string[]): boolean {
-  return teacherIds.some((t) => !setup.teachers[t].languages.includes(language));
 }
 
 function bookedSlot(setup: Bundle, familyId: string, teacherId: string): number | null {

@@ -1,67 +1,137 @@
 // evolve(state, event) → state: applies one event that already happened. Pure and total: it never
 // refuses (decide did the checking) and never mutates its input, so a replayed journal, the server,
 // the simulator and the tests all arrive at the same state.
-import type { NightEvent, NightState, Visit } from './state';
+import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherState, Visit } from './state';
+import { lobbyRoomId } from './state';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
-  const clock = Math.max(state.clock, event.at);
+  const s: NightState = { ...state, clock: Math.max(state.clock, event.at) };
+  const at = event.at;
   switch (event.type) {
     case 'nightCreated': {
       const teachers: NightState['teachers'] = {};
-      for (const id of Object.keys(event.setup.teachers)) teachers[id] = { activeVisitId: null };
-      return { ...state, setup: event.setup, teachers, clock };
+      for (const id of Object.keys(event.setup.teachers)) {
+        teachers[id] = { calledVisitId: null, conferenceVisitId: null, breakUntil: null, lateUntil: null };
+      }
+      const staff: NightState['staff'] = {};
+      for (const id of Object.keys(event.setup.staff)) staff[id] = { status: 'available', roomId: lobbyRoomId };
+      return { ...s, setup: event.setup, teachers, staff };
     }
     case 'nightOpened':
-      return { ...state, phase: 'open', clock };
+      return { ...s, phase: 'open' };
     case 'nightClosed':
-      return { ...state, phase: 'closed', clock };
+      return { ...s, phase: 'closed' };
     case 'familyCheckedIn': {
-      const visits = { ...state.visits };
+      const visits = { ...s.visits };
       for (const v of event.visits) {
         visits[v.visitId] = {
           id: v.visitId, familyId: event.familyId, teacherId: v.teacherId, studentIds: v.studentIds,
-          status: 'waiting', bookedAt: v.bookedAt, queuedAt: event.at, calledAt: null, startedAt: null, endedAt: null,
+          status: 'waiting', bookedAt: v.bookedAt, queuedAt: at, calledAt: null, startedAt: null, endedAt: null,
+          interpreterId: null, noShows: 0,
         };
       }
-      return {
-        ...state, visits, clock, ticketsIssued: state.ticketsIssued + 1,
-        checkIns: {
-          ...state.checkIns,
-          [event.familyId]: {
-            familyId: event.familyId, ticket: event.ticket, at: event.at, language: event.language,
-            wantsInterpreter: event.wantsInterpreter, wantsEscort: event.wantsEscort,
-            visitIds: event.visits.map((v) => v.visitId),
-          },
-        },
+      const checkIn: CheckIn = {
+        familyId: event.familyId, ticket: event.ticket, at, language: event.language,
+        wantsInterpreter: event.wantsInterpreter, wantsEscort: event.wantsEscort,
+        visitIds: event.visits.map((v) => v.visitId), roomId: lobbyRoomId, freeSince: at, steppedOutUntil: null, leftAt: null,
       };
+      return { ...s, visits, ticketsIssued: s.ticketsIssued + 1, checkIns: { ...s.checkIns, [event.familyId]: checkIn } };
     }
     case 'familyCalled': {
-      const visit = state.visits[event.visitId];
-      return withTeacher(
-        withVisit(state, { ...visit, status: 'called', calledAt: event.at }, clock),
-        visit.teacherId, event.visitId,
-      );
+      const visit = s.visits[event.visitId];
+      const next = withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
+      return withTeacher(next, visit.teacherId, { calledVisitId: visit.id });
     }
     case 'conferenceStarted': {
-      const visit = state.visits[event.visitId];
-      return withTeacher(
-        withVisit(state, { ...visit, status: 'inConference', startedAt: event.at, calledAt: visit.calledAt ?? event.at }, clock),
-        visit.teacherId, event.visitId,
-      );
+      const visit = s.visits[event.visitId];
+      const next = withVisit(s, { ...visit, status: 'inConference', startedAt: at, calledAt: visit.calledAt ?? at });
+      return withTeacher(next, visit.teacherId, { calledVisitId: null, conferenceVisitId: visit.id, lateUntil: null });
     }
     case 'conferenceEnded': {
-      const visit = state.visits[event.visitId];
-      return withTeacher(withVisit(state, { ...visit, status: 'done', endedAt: event.at }, clock), visit.teacherId, null);
+      const visit = s.visits[event.visitId];
+      const roomId = s.setup!.teachers[visit.teacherId].roomId;
+      let next = withVisit(s, { ...visit, status: 'done', endedAt: at });
+      next = withTeacher(next, visit.teacherId, { conferenceVisitId: null });
+      next = withCheckIn(next, visit.familyId, { roomId, freeSince: at });
+      if (visit.interpreterId) next = withStaff(next, visit.interpreterId, { roomId });
+      const duration = at - (visit.startedAt ?? at);
+      return { ...next, finished: { count: next.finished.count + 1, totalMs: next.finished.totalMs + duration } };
+    }
+    case 'familyNoShow': {
+      const visit = s.visits[event.visitId];
+      const next = withVisit(s, event.removed
+        ? { ...visit, status: 'cancelled', noShows: visit.noShows + 1 }
+        : { ...visit, status: 'waiting', queuedAt: at, calledAt: null, interpreterId: null, noShows: visit.noShows + 1 });
+      return withTeacher(next, visit.teacherId, { calledVisitId: null });
+    }
+    case 'familySteppedOut':
+      return withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
+    case 'familyReturned':
+      return withCheckIn(s, event.familyId, { steppedOutUntil: null, freeSince: at });
+    case 'familyLeft': {
+      let next = withCheckIn(s, event.familyId, { leftAt: at, steppedOutUntil: null });
+      for (const id of s.checkIns[event.familyId].visitIds) {
+        const v = next.visits[id];
+        if (v.status === 'waiting' || v.status === 'called') {
+          next = withVisit(next, { ...v, status: 'cancelled' });
+          if (v.status === 'called') next = withTeacher(next, v.teacherId, { calledVisitId: null });
+        }
+      }
+      return next;
+    }
+    case 'teacherBreakStarted':
+      return withTeacher(s, event.teacherId, { breakUntil: event.until ?? Number.MAX_SAFE_INTEGER });
+    case 'teacherRunningLate':
+      return withTeacher(s, event.teacherId, { lateUntil: event.until });
+    case 'teacherResumed':
+      return withTeacher(s, event.teacherId, { breakUntil: null, lateUntil: null });
+    case 'staffStatusChanged':
+      return withStaff(s, event.staffId, { status: event.status });
+    case 'escortOffered': {
+      const existing = s.tasks[event.taskId];
+      const task: EscortTask = existing
+        ? { ...existing, status: 'offered', staffId: event.staffId, offeredAt: at }
+        : {
+            id: event.taskId, familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
+            toRoomId: event.toRoomId, status: 'offered', staffId: event.staffId, offeredAt: at, passedBy: [],
+          };
+      return withTask(s, task);
+    }
+    case 'escortOfferLapsed': {
+      const task = s.tasks[event.taskId];
+      return withTask(s, { ...task, status: 'unassigned', staffId: null, passedBy: [...task.passedBy, event.staffId] });
+    }
+    case 'escortUnassigned': {
+      const existing = s.tasks[event.taskId];
+      return withTask(s, existing ? { ...existing, status: 'unassigned', staffId: null } : {
+        id: event.taskId, familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
+        toRoomId: event.toRoomId, status: 'unassigned', staffId: null, offeredAt: null, passedBy: [],
+      });
+    }
+    case 'escortAccepted':
+      return withTask(s, { ...s.tasks[event.taskId], status: 'accepted' });
+    case 'escortDone': {
+      const task = s.tasks[event.taskId];
+      const next = withTask(s, { ...task, status: 'done' });
+      return task.staffId ? withStaff(next, task.staffId, { roomId: task.toRoomId }) : next;
     }
   }
 }
 
-function withVisit(state: NightState, visit: Visit, clock: number): NightState {
-  return { ...state, clock, visits: { ...state.visits, [visit.id]: visit } };
+function withVisit(state: NightState, visit: Visit): NightState {
+  return { ...state, visits: { ...state.visits, [visit.id]: visit } };
 }
-
-function withTeacher(state: NightState, teacherId: string, activeVisitId: string | null): NightState {
-  return { ...state, teachers: { ...state.teachers, [teacherId]: { ...state.teachers[teacherId], activeVisitId } } };
+function withTeacher(state: NightState, id: string, patch: Partial<TeacherState>): NightState {
+  return { ...state, teachers: { ...state.teachers, [id]: { ...state.teachers[id], ...patch } } };
+}
+function withCheckIn(state: NightState, id: string, patch: Partial<CheckIn>): NightState {
+  return { ...state, checkIns: { ...state.checkIns, [id]: { ...state.checkIns[id], ...patch } } };
+}
+function withStaff(state: NightState, id: string, patch: Partial<StaffState>): NightState {
+  return { ...state, staff: { ...state.staff, [id]: { ...state.staff[id], ...patch } } };
+}
+function withTask(state: NightState, task: EscortTask): NightState {
+  return { ...state, tasks: { ...state.tasks, [task.id]: task } };
 }
 
 export function evolveAll(state: NightState, events: readonly NightEvent[]): NightState {

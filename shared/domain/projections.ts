@@ -2,7 +2,8 @@
 // because these views are the only data that ever leaves the server for a client.
 import type { Bundle } from '../bundle';
 import type { Actor } from '../protocol';
-import { estimatedStart, familyBusyWith, proposeNext, teacherLine } from './queue';
+import { estimatedStart, proposalFor, teacherLine } from './queue';
+import { expectedConferenceMs, familyBusyWith, type ProposalReason } from './routing';
 import type { NightPhase, NightState, Visit, VisitStatus } from './state';
 
 export interface NightInfo {
@@ -12,7 +13,8 @@ export interface NightInfo {
 export type Whereabouts =
   | { kind: 'lobby' }
   | { kind: 'called'; teacherName: string; roomName: string }
-  | { kind: 'withTeacher'; teacherName: string; roomName: string; until: number | null };
+  | { kind: 'withTeacher'; teacherName: string; roomName: string; until: number | null }
+  | { kind: 'steppedOut'; until: number };
 
 export interface TeacherLineEntry {
   visitId: string; ticket: string; guardianName: string; children: string[]; language: string;
@@ -21,10 +23,13 @@ export interface TeacherLineEntry {
 }
 export interface TeacherView {
   role: 'teacher'; night: NightInfo;
-  teacher: { id: string; name: string; roomName: string };
-  active: TeacherLineEntry | null;
+  teacher: { id: string; name: string; roomName: string; breakUntil: number | null; lateUntil: number | null };
+  /** The family called and on their way. */
+  called: TeacherLineEntry | null;
+  /** The conference in progress. */
+  conference: TeacherLineEntry | null;
   line: TeacherLineEntry[];
-  proposedVisitId: string | null;
+  proposal: { visitId: string; reason: ProposalReason; callAt: number } | null;
   seenCount: number;
 }
 export interface BoardCall { ticket: string; teacherName: string; roomName: string; calledAt: number; status: VisitStatus }
@@ -42,7 +47,7 @@ export interface KioskView { role: 'kiosk'; night: NightInfo }
 export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
   counts: { invited: number; checkedIn: number; waiting: number; inConference: number; done: number };
-  teachers: { id: string; name: string; roomName: string; lineLength: number; active: { ticket: string; status: VisitStatus; since: number } | null }[];
+  teachers: { id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null }[];
 }
 export interface StaffView { role: 'staff'; night: NightInfo; staff: { id: string; name: string; role: string } }
 export type View = TeacherView | BoardView | FamilyView | KioskView | CoordinatorView | StaffView;
@@ -63,6 +68,7 @@ export function viewFor(state: NightState, audience: Actor): View | null {
       const s = setup.staff[audience.id];
       return s ? { role: 'staff', night, staff: { id: s.id, name: s.name, role: s.role } } : null;
     }
+    case 'system': return null;
   }
 }
 
@@ -74,12 +80,14 @@ function nightInfo(state: NightState, setup: Bundle): NightInfo {
 const roomNameOf = (setup: Bundle, teacherId: string) => setup.rooms[setup.teachers[teacherId].roomId]?.name ?? '';
 
 function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabouts {
+  const out = state.checkIns[visit.familyId].steppedOutUntil;
+  if (out !== null && out > state.clock) return { kind: 'steppedOut', until: out };
   const busy = familyBusyWith(state, visit.familyId);
   if (!busy || busy.id === visit.id) return { kind: 'lobby' };
   const teacherName = setup.teachers[busy.teacherId].name;
   const roomName = roomNameOf(setup, busy.teacherId);
   if (busy.status === 'called') return { kind: 'called', teacherName, roomName };
-  const until = busy.startedAt !== null ? busy.startedAt + setup.event.slotMinutes * 60_000 : null;
+  const until = busy.startedAt !== null ? busy.startedAt + expectedConferenceMs(state) : null;
   return { kind: 'withTeacher', teacherName, roomName, until };
 }
 
@@ -97,15 +105,17 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
       estimatedStart: estimatedStart(state, v.id), whereabouts: whereabouts(state, setup, v),
     };
   };
-  const activeId = state.teachers[teacherId]?.activeVisitId;
+  const t = state.teachers[teacherId];
   let seenCount = 0;
   for (const v of Object.values(state.visits)) if (v.teacherId === teacherId && v.status === 'done') seenCount++;
+  const proposal = proposalFor(state, teacherId);
   return {
     role: 'teacher', night,
-    teacher: { id: teacher.id, name: teacher.name, roomName: roomNameOf(setup, teacherId) },
-    active: activeId ? entry(state.visits[activeId]) : null,
+    teacher: { id: teacher.id, name: teacher.name, roomName: roomNameOf(setup, teacherId), breakUntil: t.breakUntil, lateUntil: t.lateUntil },
+    called: t.calledVisitId ? entry(state.visits[t.calledVisitId]) : null,
+    conference: t.conferenceVisitId ? entry(state.visits[t.conferenceVisitId]) : null,
     line: teacherLine(state, teacherId).map(entry),
-    proposedVisitId: activeId ? null : proposeNext(state, teacherId)?.id ?? null,
+    proposal: proposal ? { visitId: proposal.visitId, reason: proposal.reason, callAt: proposal.callAt } : null,
     seenCount,
   };
 }
@@ -158,14 +168,15 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
     else if (v.status === 'inConference') counts.inConference++;
     else if (v.status === 'done') counts.done++;
   }
-  const teachers = Object.values(setup.teachers).map((t) => {
-    const activeId = state.teachers[t.id]?.activeVisitId;
-    const v = activeId ? state.visits[activeId] : null;
-    return {
-      id: t.id, name: t.name, roomName: roomNameOf(setup, t.id), lineLength: lineLength[t.id] ?? 0,
-      active: v ? { ticket: state.checkIns[v.familyId].ticket, status: v.status, since: v.startedAt ?? v.calledAt ?? 0 } : null,
-    };
-  });
+  const brief = (visitId: string | null, since: (v: Visit) => number | null) => {
+    const v = visitId ? state.visits[visitId] : null;
+    return v ? { ticket: state.checkIns[v.familyId].ticket, since: since(v) ?? 0 } : null;
+  };
+  const teachers = Object.values(setup.teachers).map((t) => ({
+    id: t.id, name: t.name, roomName: roomNameOf(setup, t.id), lineLength: lineLength[t.id] ?? 0,
+    conference: brief(state.teachers[t.id].conferenceVisitId, (v) => v.startedAt),
+    called: brief(state.teachers[t.id].calledVisitId, (v) => v.calledAt),
+  }));
   return { role: 'coordinator', night, counts, teachers };
 }
 

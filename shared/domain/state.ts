@@ -14,10 +14,14 @@ export interface Visit {
   status: VisitStatus;
   /** The booked slot (epoch ms), or null for a walk-in. */
   bookedAt: number | null;
+  /** When the visit joined (or, after a no-show, rejoined) the line. */
   queuedAt: number;
   calledAt: number | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** The interpreter who sits in, chosen when the family is called. */
+  interpreterId: string | null;
+  noShows: number;
 }
 
 export interface CheckIn {
@@ -29,11 +33,46 @@ export interface CheckIn {
   wantsInterpreter: boolean;
   wantsEscort: boolean;
   visitIds: string[];
+  /** Where the family last was: the front desk, then the room of their last conference. */
+  roomId: string;
+  /** Since when the family has been free to be called (arrival, end of a conference, return). */
+  freeSince: number;
+  /** "Hold our place": the family is out (dinner, the car) until then. */
+  steppedOutUntil: number | null;
+  leftAt: number | null;
 }
 
 export interface TeacherState {
-  /** The visit called or in conference with this teacher; one at a time, by construction. */
-  activeVisitId: string | null;
+  /** The family called and on their way (at most one): the next conference. */
+  calledVisitId: string | null;
+  /** The conference in progress (at most one). */
+  conferenceVisitId: string | null;
+  /** On a break until then (null: not on a break). */
+  breakUntil: number | null;
+  /** "Running late": not free before then, whatever the current conference says. */
+  lateUntil: number | null;
+}
+
+export type StaffStatus = 'available' | 'break' | 'off';
+export interface StaffState {
+  status: StaffStatus;
+  /** Where the staff member last was, for walking times. */
+  roomId: string;
+}
+
+export type TaskStatus = 'offered' | 'accepted' | 'done' | 'unassigned' | 'cancelled';
+/** An escort: an ambassador walks a family from where they are to the room they were called to. */
+export interface EscortTask {
+  id: string;
+  familyId: string;
+  visitId: string;
+  fromRoomId: string;
+  toRoomId: string;
+  status: TaskStatus;
+  staffId: string | null;
+  offeredAt: number | null;
+  /** Everyone who declined or let the offer lapse: not asked again for this task. */
+  passedBy: string[];
 }
 
 export type NightPhase = 'setup' | 'open' | 'closed';
@@ -44,13 +83,18 @@ export interface NightState {
   checkIns: Record<string, CheckIn>;
   visits: Record<string, Visit>;
   teachers: Record<string, TeacherState>;
+  staff: Record<string, StaffState>;
+  tasks: Record<string, EscortTask>;
   ticketsIssued: number;
+  /** Conference lengths seen tonight, so estimates learn how long conferences really take. */
+  finished: { count: number; totalMs: number };
   /** Time of the last event: the night's clock as far as the pure core knows it. */
   clock: number;
 }
 
 export const emptyNight: NightState = {
-  setup: null, phase: 'setup', checkIns: {}, visits: {}, teachers: {}, ticketsIssued: 0, clock: 0,
+  setup: null, phase: 'setup', checkIns: {}, visits: {}, teachers: {}, staff: {}, tasks: {},
+  ticketsIssued: 0, finished: { count: 0, totalMs: 0 }, clock: 0,
 };
 
 type E<T extends string, D = object> = { type: T; at: number } & D;
@@ -62,10 +106,25 @@ export type NightEvent =
       familyId: string; ticket: string; language: string; wantsInterpreter: boolean; wantsEscort: boolean;
       visits: { visitId: string; teacherId: string; studentIds: string[]; bookedAt: number | null }[];
     }>
-  | E<'familyCalled', { visitId: string }>
+  | E<'familyCalled', { visitId: string; interpreterId: string | null }>
   | E<'conferenceStarted', { visitId: string }>
-  | E<'conferenceEnded', { visitId: string }>;
+  | E<'conferenceEnded', { visitId: string }>
+  /** Called and not there: back of the line once, then out of it. */
+  | E<'familyNoShow', { visitId: string; removed: boolean }>
+  | E<'familySteppedOut', { familyId: string; until: number }>
+  | E<'familyReturned', { familyId: string }>
+  | E<'familyLeft', { familyId: string }>
+  | E<'teacherBreakStarted', { teacherId: string; until: number | null }>
+  | E<'teacherRunningLate', { teacherId: string; until: number }>
+  | E<'teacherResumed', { teacherId: string }>
+  | E<'staffStatusChanged', { staffId: string; status: StaffStatus }>
+  | E<'escortOffered', { taskId: string; familyId: string; visitId: string; fromRoomId: string; toRoomId: string; staffId: string }>
+  | E<'escortOfferLapsed', { taskId: string; staffId: string; declined: boolean }>
+  | E<'escortUnassigned', { taskId: string; familyId: string; visitId: string; fromRoomId: string; toRoomId: string }>
+  | E<'escortAccepted', { taskId: string }>
+  | E<'escortDone', { taskId: string }>;
 
 export type NightEventType = NightEvent['type'];
 
 export const visitIdOf = (familyId: string, teacherId: string) => `${familyId}:${teacherId}`;
+export const lobbyRoomId = 'LOBBY';

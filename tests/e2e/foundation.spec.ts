@@ -38,7 +38,7 @@ test('a family checked in at the kiosk shows up live on the teacher, board and s
   await family.screenshot({ path: shot('foundation-status-waiting') });
 
   await teacher.getByRole('button', { name: 'Call next family' }).click();
-  await expect(teacher.getByTestId('active-family')).toHaveText('Hamza Tran');
+  await expect(teacher.getByTestId('called')).toContainText('Hamza Tran');
   const ticket = (await board.getByTestId('calls').locator('.ticket').first().textContent())!;
   expect(ticket).toMatch(/^T-\d+$/);
   await expect(board.getByTestId('calls')).toContainText('Mx. Pierre · Room A101');
@@ -53,6 +53,7 @@ test('a family checked in at the kiosk shows up live on the teacher, board and s
   await teacher.getByRole('button', { name: 'End conference' }).click();
   await expect(family.getByTestId('visit-status')).toHaveText('Done');
   await expect(teacher.getByText('Seen tonight: 1')).toBeVisible();
+  await expect(teacher.getByTestId('conference')).toHaveCount(0);
   await expect(board.getByText('Nobody is being called right now.')).toBeVisible();
 });
 

@@ -1,0 +1,480 @@
+// The routing engine: who goes where next, so families spend the evening in conferences, not in lines.
+//
+// Every checked-in family holds a place in the virtual line of each teacher they came to see, and is
+// physically in one place at a time. Two pure functions read the night's state:
+//   - dispatch(state, now): for every teacher who is free or about to be, the family to call next,
+//     the interpreter who goes with them, and why. The same rule picks the family when a teacher
+//     presses "call next".
+//   - forecast(state, now): plays the rest of the night forward with the same rule and expected
+//     conference lengths, to give every waiting visit an estimated start.
+// The engine is online: it knows only families who have checked in, and a conference's length only
+// once it has ended (it expects the slot length, corrected by what it has seen tonight).
+//
+// The rule, in order: a booked family whose slot has come goes first; a booked slot is protected
+// (no walk-in conference that would make a present booked family late); a teacher never sits idle
+// waiting for a family or an interpreter when someone else can be seen at once; among the rest,
+// the family with the least left to do goes first (they leave soonest: shortest remaining work
+// minimises the time families spend in the building), and waiting time counts against that, so
+// everyone's wait stays bounded.
+import type { Bundle } from '../bundle';
+import { minute } from '../clock';
+import { lobbyRoomId, type NightState, type Visit } from './state';
+
+export const routingRules = {
+  /** A minute waited weighs as much as a minute less of remaining conferences. */
+  agingWeight: 1.5,
+  /** How much a minute until a pair's conference could start weighs against calling that pair. */
+  delayWeight: 1,
+  /** A teacher waits at most this long for a better-suited family before seeing another. */
+  idleToleranceMs: 1 * minute,
+  /** A booked slot counts as due this long before it starts. */
+  bookedLeadMs: 2 * minute,
+  /** A booked family may be this late before walk-ins stop being squeezed in ahead of it. */
+  bookedSlackMs: 2 * minute,
+  /** A teacher in conference becomes "about to be free" this long before the expected end. */
+  callLeadMs: 6 * minute,
+  /** A called family should be at the door this long before the teacher is expected to be free. */
+  arriveEarlyMs: 2 * minute,
+  /** Prior weight (in conferences) of the slot length when learning tonight's conference length. */
+  priorWeight: 5,
+};
+
+export type ProposalReason = 'booked' | 'waitedLongest' | 'fewestLeft' | 'interpreterFree' | 'onlyOne';
+
+export interface Proposal {
+  teacherId: string;
+  visitId: string;
+  familyId: string;
+  interpreterId: string | null;
+  /** When the conference can start: teacher free, family and interpreter there. */
+  expectedStart: number;
+  /** When to call the family so they arrive as the teacher becomes free. */
+  callAt: number;
+  reason: ProposalReason;
+}
+
+// ---------- the physical picture, derived from the state ----------
+
+export function walkMs(setup: Bundle, fromRoomId: string, toRoomId: string): number {
+  if (fromRoomId === toRoomId) return 0;
+  const a = setup.rooms[fromRoomId]?.zone ?? 'lobby';
+  const b = setup.rooms[toRoomId]?.zone ?? 'lobby';
+  return (a === b ? setup.event.walkMinutes.sameZone : setup.event.walkMinutes.otherZone) * minute;
+}
+
+/** Everything the engine reads about visits not yet held, gathered in one pass per state. */
+interface LiveIndex {
+  waitingByTeacher: Map<string, Visit[]>;
+  /** familyId → number of visits still waiting. */
+  waitingCount: Map<string, number>;
+  /** familyId → the visit that holds them now (called or in conference). */
+  busy: Map<string, Visit>;
+  /** staffId → the visits they are called to or sitting in. */
+  interpreting: Map<string, Visit[]>;
+  bookedByTeacher: Map<string, number[]>;
+  bookedByFamily: Map<string, number[]>;
+}
+
+const liveIndexes = new WeakMap<NightState, LiveIndex>();
+
+export function liveIndex(state: NightState): LiveIndex {
+  let index = liveIndexes.get(state);
+  if (index) return index;
+  index = { waitingByTeacher: new Map(), waitingCount: new Map(), busy: new Map(), interpreting: new Map(), bookedByTeacher: new Map(), bookedByFamily: new Map() };
+  for (const v of Object.values(state.visits)) {
+    if (v.status === 'waiting') {
+      push(index.waitingByTeacher, v.teacherId, v);
+      index.waitingCount.set(v.familyId, (index.waitingCount.get(v.familyId) ?? 0) + 1);
+    } else if (v.status === 'called' || v.status === 'inConference') {
+      index.busy.set(v.familyId, v);
+      if (v.interpreterId) push(index.interpreting, v.interpreterId, v);
+    } else continue;
+    if (v.bookedAt !== null && v.status !== 'inConference' && state.checkIns[v.familyId].leftAt === null) {
+      push(index.bookedByTeacher, v.teacherId, v.bookedAt);
+      push(index.bookedByFamily, v.familyId, v.bookedAt);
+    }
+  }
+  liveIndexes.set(state, index);
+  return index;
+}
+
+/** How long a conference is expected to last: the slot length, learning from tonight's conferences. */
+export function expectedConferenceMs(state: NightState): number {
+  const slot = (state.setup?.event.slotMinutes ?? 15) * minute;
+  const k = routingRules.priorWeight;
+  return (slot * k + state.finished.totalMs) / (k + state.finished.count);
+}
+
+export function roomOfTeacher(setup: Bundle, teacherId: string): string {
+  return setup.teachers[teacherId].roomId;
+}
+
+export function needsInterpreter(state: NightState, visit: Visit): boolean {
+  const checkIn = state.checkIns[visit.familyId];
+  const teacher = state.setup!.teachers[visit.teacherId];
+  return checkIn.wantsInterpreter && !teacher.languages.includes(checkIn.language);
+}
+
+/** The one visit that holds the family right now (called or in conference), if any. */
+export function familyBusyWith(state: NightState, familyId: string): Visit | null {
+  return liveIndex(state).busy.get(familyId) ?? null;
+}
+
+/** Can the family be called now: checked in, not gone, not out, not with anyone. */
+export function familyFree(state: NightState, familyId: string, now: number): boolean {
+  const c = state.checkIns[familyId];
+  if (!c || c.leftAt !== null) return false;
+  if (c.steppedOutUntil !== null && c.steppedOutUntil > now) return false;
+  return !familyBusyWith(state, familyId);
+}
+
+/** When the teacher is expected to be free for the next family, ignoring any family already called. */
+export function teacherFreeAt(state: NightState, teacherId: string, now: number): number {
+  const t = state.teachers[teacherId];
+  let free = now;
+  if (t.breakUntil !== null) free = Math.max(free, t.breakUntil);
+  if (t.lateUntil !== null) free = Math.max(free, t.lateUntil);
+  if (t.conferenceVisitId) {
+    const v = state.visits[t.conferenceVisitId];
+    free = Math.max(free, (v.startedAt ?? now) + expectedConferenceMs(state));
+  }
+  return free;
+}
+
+/** An interpreter who can come: when they can set off (called by then at the latest) and arrive. */
+interface InterpreterSlot { staffId: string; leaves: number; arrives: number }
+
+/**
+ * When each interpreter could be in a room: free staff now; staff in a conference after its
+ * expected end; staff already called to a next conference are taken.
+ */
+function interpreterAvailability(state: NightState, now: number): Map<string, { freeAt: number; roomId: string }> {
+  const setup = state.setup!;
+  const out = new Map<string, { freeAt: number; roomId: string }>();
+  for (const [id, s] of Object.entries(state.staff)) {
+    if (s.status !== 'available') continue;
+    out.set(id, { freeAt: now, roomId: s.roomId });
+  }
+  for (const [staffId, visits] of liveIndex(state).interpreting) {
+    if (!out.has(staffId)) continue;
+    for (const v of visits) {
+      if (v.status === 'called') { out.delete(staffId); break; }
+      out.set(staffId, { freeAt: Math.max(now, (v.startedAt ?? now) + expectedConferenceMs(state)), roomId: roomOfTeacher(setup, v.teacherId) });
+    }
+  }
+  return out;
+}
+
+function bestInterpreter(
+  setup: Bundle, language: string, roomId: string,
+  available: Map<string, { freeAt: number; roomId: string }>, taken: Set<string>,
+): InterpreterSlot | null {
+  let best: InterpreterSlot | null = null;
+  for (const [staffId, a] of available) {
+    if (taken.has(staffId) || !setup.staff[staffId].languages.includes(language)) continue;
+    const arrives = a.freeAt + walkMs(setup, a.roomId, roomId);
+    if (!best || arrives < best.arrives) best = { staffId, leaves: a.freeAt, arrives };
+  }
+  return best;
+}
+
+// ---------- the rule: which of several candidates a teacher takes ----------
+
+interface Candidate {
+  visit: Visit;
+  start: number;
+  /** Expected minutes of conferences the family still has, this one included. */
+  remainingMs: number;
+  waitingSince: number;
+  interpreter: InterpreterSlot | null;
+}
+
+function priorityKey(c: Candidate, at: number): number {
+  const b = c.visit.bookedAt;
+  if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
+  return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince);
+}
+
+/** A present booked family whose slot this conference would make them miss. */
+function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, protectedSlots: Map<string, number[]>, familySlots: Map<string, number[]>): boolean {
+  const end = c.start + expectedMs + routingRules.bookedSlackMs;
+  if (c.visit.bookedAt === null) {
+    for (const slot of protectedSlots.get(c.visit.teacherId) ?? []) if (slot < end && slot > c.start) return true;
+  }
+  const setup = state.setup!;
+  for (const slot of familySlots.get(c.visit.familyId) ?? []) {
+    if (slot !== c.visit.bookedAt && slot > c.start && slot < end + walkMs(setup, lobbyRoomId, roomOfTeacher(setup, c.visit.teacherId))) return true;
+  }
+  return false;
+}
+
+/** The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for. */
+function worthCalling(candidates: Candidate[], teacherFree: number, shouldSkip: (c: Candidate) => boolean): Candidate[] {
+  let earliest = Infinity;
+  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
+  if (earliest === Infinity) return [];
+  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
+  return candidates.filter((c) => c.start <= horizon && !shouldSkip(c));
+}
+
+function choose(candidates: Candidate[], teacherFree: number, at: number, shouldSkip: (c: Candidate) => boolean): { pick: Candidate; reason: ProposalReason } | null {
+  let earliest = Infinity;
+  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
+  if (earliest === Infinity) return null;
+  // Nobody worth waiting for: only candidates who can start soon after the earliest one compete.
+  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
+  let pick: Candidate | null = null;
+  let pickKey = Infinity;
+  let oldest: Candidate | null = null;
+  let fewest = Infinity;
+  let pool = 0;
+  for (const c of candidates) {
+    if (c.start > horizon || shouldSkip(c)) continue;
+    pool++;
+    const key = priorityKey(c, at);
+    if (key < pickKey) { pickKey = key; pick = c; }
+    if (!oldest || c.waitingSince < oldest.waitingSince) oldest = c;
+    fewest = Math.min(fewest, c.remainingMs);
+  }
+  if (!pick) return null;
+  const reason: ProposalReason = pickKey < -1e14 ? 'booked'
+    : pool === 1 ? 'onlyOne'
+      : pick.interpreter ? 'interpreterFree'
+        : pick === oldest ? 'waitedLongest' : 'fewestLeft';
+  return { pick, reason };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function remainingByFamily(state: NightState, expectedMs: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [familyId, n] of liveIndex(state).waitingCount) out.set(familyId, n * expectedMs);
+  return out;
+}
+
+// ---------- dispatch: who is called now ----------
+
+const dispatchCache = new WeakMap<NightState, { now: number; proposals: Map<string, Proposal> }>();
+
+/**
+ * For each teacher free or about to be (and not already expecting a called family), the family to
+ * call. Teachers with the fewest families to choose from choose first, so that one family wanted by
+ * two free teachers goes where nobody else could have come.
+ */
+export function dispatch(state: NightState, now: number, forceTeacherId?: string): Map<string, Proposal> {
+  const cached = forceTeacherId ? undefined : dispatchCache.get(state);
+  if (cached && cached.now === now) return cached.proposals;
+  const proposals = new Map<string, Proposal>();
+  const setup = state.setup;
+  if (!setup || state.phase !== 'open') return proposals;
+  const expected = expectedConferenceMs(state);
+  const remaining = remainingByFamily(state, expected);
+  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
+  const interpreters = interpreterAvailability(state, now);
+
+  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
+  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
+    const visits = waiting.filter((v) => familyFree(state, v.familyId, now));
+    if (!visits.length) continue;
+    const t = state.teachers[teacherId];
+    if (t.calledVisitId) continue;
+    if (t.breakUntil !== null && t.breakUntil > now) continue;
+    const freeAt = teacherFreeAt(state, teacherId, now);
+    hungry.push({ teacherId, freeAt, visits });
+  }
+  // Every free-enough teacher lists the families worth calling; then all (teacher, family) pairs are
+  // served in one order of priority, so the family waiting longest anywhere gets the next
+  // interpreter of their language, whichever teacher frees up first.
+  const pairs: { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }[] = [];
+  for (const h of hungry) {
+    const roomId = roomOfTeacher(setup, h.teacherId);
+    const candidates: Candidate[] = [];
+    for (const v of h.visits) {
+      const c = state.checkIns[v.familyId];
+      let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
+      let interpreter: InterpreterSlot | null = null;
+      if (needsInterpreter(state, v)) {
+        interpreter = bestInterpreter(setup, c.language, roomId, interpreters, new Set());
+        if (!interpreter) continue; // called only when an interpreter can be there
+        start = Math.max(start, interpreter.arrives);
+      }
+      candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+    }
+    const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
+    // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
+    for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
+  }
+  pairs.sort((a, b) => a.key - b.key || a.candidate.start - b.candidate.start || a.teacherId.localeCompare(b.teacherId));
+
+  const takenFamilies = new Set<string>();
+  const takenInterpreters = new Set<string>();
+  for (const { teacherId, freeAt, candidate, key, pool } of pairs) {
+    if (proposals.has(teacherId) || takenFamilies.has(candidate.visit.familyId)) continue;
+    const roomId = roomOfTeacher(setup, teacherId);
+    const familyRoom = state.checkIns[candidate.visit.familyId].roomId;
+    const walk = walkMs(setup, familyRoom, roomId);
+    let start = Math.max(freeAt, now + walk);
+    let interpreter: InterpreterSlot | null = null;
+    if (candidate.interpreter) {
+      interpreter = bestInterpreter(setup, state.checkIns[candidate.visit.familyId].language, roomId, interpreters, takenInterpreters);
+      if (!interpreter) continue;
+      start = Math.max(start, interpreter.arrives);
+    }
+    // A family with nothing else left to do loses nothing by waiting at the door: call them at once,
+    // so the teacher is never left waiting for them. Others (and interpreters) are called just in time.
+    const lastVisit = (liveIndex(state).waitingCount.get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
+    let callAt = teacherId === forceTeacherId || lastVisit ? now : start - walk - routingRules.arriveEarlyMs;
+    if (interpreter) callAt = Math.min(callAt, interpreter.leaves); // the interpreter must know before setting off
+    callAt = Math.max(now, callAt);
+    if (callAt - now > routingRules.callLeadMs) continue;
+    takenFamilies.add(candidate.visit.familyId);
+    if (interpreter) takenInterpreters.add(interpreter.staffId);
+    const oldest = pool.reduce((o, c) => (c.waitingSince < o.waitingSince ? c : o), pool[0]);
+    const reason: ProposalReason = key < -1e14 ? 'booked' : pool.length === 1 ? 'onlyOne'
+      : interpreter ? 'interpreterFree' : candidate === oldest ? 'waitedLongest' : 'fewestLeft';
+    proposals.set(teacherId, {
+      teacherId, visitId: candidate.visit.id, familyId: candidate.visit.familyId,
+      interpreterId: interpreter?.staffId ?? null, expectedStart: start, callAt, reason,
+    });
+  }
+  if (!forceTeacherId) dispatchCache.set(state, { now, proposals });
+  return proposals;
+}
+
+/** The best interpreter for a visit the teacher chose by hand (null if none can come). */
+export function interpreterFor(state: NightState, visit: Visit, now: number): string | null {
+  if (!needsInterpreter(state, visit)) return null;
+  const setup = state.setup!;
+  return bestInterpreter(setup, state.checkIns[visit.familyId].language, roomOfTeacher(setup, visit.teacherId), interpreterAvailability(state, now), new Set())?.staffId ?? null;
+}
+
+// ---------- forecast: every waiting visit's estimated start ----------
+
+const forecastCache = new WeakMap<NightState, { now: number; starts: Map<string, number> }>();
+
+/**
+ * Plays the rest of the night forward with the same rule and expected lengths: teachers in order of
+ * when they become free, each taking the best family that can come. Returns visit id → estimated
+ * start (epoch ms) for every waiting and called visit.
+ */
+export function forecast(state: NightState, now: number): Map<string, number> {
+  const cached = forecastCache.get(state);
+  if (cached && cached.now === now) return cached.starts;
+  const starts = new Map<string, number>();
+  const setup = state.setup;
+  if (!setup) return starts;
+  const expected = expectedConferenceMs(state);
+  const remaining = remainingByFamily(state, expected);
+  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
+  const interpreters = interpreterAvailability(state, now);
+
+  // Families: when and where they are free next.
+  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number }>();
+  for (const c of Object.values(state.checkIns)) {
+    if (c.leftAt !== null) continue;
+    family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0), roomId: c.roomId, waitingSince: c.freeSince });
+  }
+  // Teachers: when they are free, after the conference in progress and the family already called.
+  const teacherFree = new Map<string, number>();
+  const pending = new Map<string, Visit[]>();
+  for (const teacherId of Object.keys(state.teachers)) {
+    const t = state.teachers[teacherId];
+    let free = teacherFreeAt(state, teacherId, now);
+    const roomId = roomOfTeacher(setup, teacherId);
+    if (t.conferenceVisitId) {
+      const v = state.visits[t.conferenceVisitId];
+      const f = family.get(v.familyId);
+      if (f) { f.freeAt = Math.max(f.freeAt, free); f.roomId = roomId; f.waitingSince = free; }
+    }
+    if (t.calledVisitId) {
+      const v = state.visits[t.calledVisitId];
+      const f = family.get(v.familyId);
+      const arrives = (v.calledAt ?? now) + (f ? walkMs(setup, f.roomId, roomId) : 0);
+      let start = Math.max(free, arrives);
+      if (v.interpreterId) {
+        const a = interpreters.get(v.interpreterId);
+        if (a) start = Math.max(start, a.freeAt + walkMs(setup, a.roomId, roomId));
+        interpreters.set(v.interpreterId, { freeAt: start + expected, roomId });
+      }
+      starts.set(v.id, start);
+      free = start + expected;
+      remaining.set(v.familyId, (remaining.get(v.familyId) ?? 0) + expected);
+      if (f) { f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
+    }
+    teacherFree.set(teacherId, free);
+  }
+  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
+    const visits = waiting.filter((v) => family.has(v.familyId));
+    if (visits.length) pending.set(teacherId, visits);
+  }
+
+  // Teachers in order of when they become free (a small binary heap keyed by time).
+  const heap: [number, string][] = [];
+  for (const teacherId of pending.keys()) heapPush(heap, [teacherFree.get(teacherId)!, teacherId]);
+  let guard = 0;
+  while (heap.length && guard++ < 100_000) {
+    const [freeAt, teacherId] = heapPop(heap);
+    const visits = pending.get(teacherId)!;
+    if (!visits.length) continue;
+    const roomId = roomOfTeacher(setup, teacherId);
+    const candidates: Candidate[] = [];
+    for (const v of visits) {
+      const f = family.get(v.familyId)!;
+      let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
+      let interpreter: InterpreterSlot | null = null;
+      if (needsInterpreter(state, v)) {
+        interpreter = bestInterpreter(setup, state.checkIns[v.familyId].language, roomId, interpreters, new Set());
+        if (!interpreter) continue;
+        start = Math.max(start, interpreter.arrives);
+      }
+      candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
+    }
+    const choice = choose(candidates, freeAt, freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily))
+      ?? choose(candidates, freeAt, freeAt, () => false);
+    if (!choice) continue; // nobody can ever be seen here (no interpreter for the language)
+    const { pick } = choice;
+    const start = pick.start;
+    starts.set(pick.visit.id, start);
+    visits.splice(visits.indexOf(pick.visit), 1);
+    const end = start + expected;
+    const f = family.get(pick.visit.familyId)!;
+    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
+    remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
+    if (pick.interpreter) interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId });
+    if (visits.length) heapPush(heap, [end, teacherId]);
+  }
+  forecastCache.set(state, { now, starts });
+  return starts;
+}
+
+function heapPush(heap: [number, string][], item: [number, string]) {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (heap[p][0] <= item[0]) break;
+    heap[i] = heap[p]; heap[p] = item; i = p;
+  }
+}
+function heapPop(heap: [number, string][]): [number, string] {
+  const top = heap[0];
+  const last = heap.pop()!;
+  if (heap.length) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l][0] < heap[m][0]) m = l;
+      if (r < heap.length && heap[r][0] < heap[m][0]) m = r;
+      if (m === i) break;
+      [heap[m], heap[i]] = [heap[i], heap[m]]; i = m;
+    }
+  }
+  return top;
+}
+
