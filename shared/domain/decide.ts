@@ -4,7 +4,7 @@ import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
-import { dispatch, familyBusyWith, familyFree, interpreterFor, walkMs } from './routing';
+import { dispatch, familyBusyWith, familyFree, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { visitIdOf, type NightEvent, type NightState, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
@@ -75,6 +75,10 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
         if (busy) return refuse('conflict', `That family is with ${setup.teachers[busy.teacherId]?.name ?? 'another teacher'} right now.`);
         if (!familyFree(state, visit.familyId, now)) return refuse('conflict', 'That family has stepped out for a moment.');
         interpreterId = interpreterFor(state, visit, now);
+        if (interpreterId === null && needsInterpreter(state, visit)) {
+          // A conference that needs an interpreter is called only when one can be there.
+          return refuse('conflict', `No interpreter for this family's language is free yet; they will be proposed as soon as one is.`);
+        }
       } else {
         const proposal = dispatch(state, now, command.teacherId).get(command.teacherId);
         if (!proposal) return refuse('nobody_available', 'Nobody in the line can come right now.');

@@ -477,4 +477,3 @@ function heapPop(heap: [number, string][]): [number, string] {
   }
   return top;
 }
-
