@@ -68,23 +68,43 @@ export const helloSchema = z.strictObject({
 });
 export type Hello = z.infer<typeof helloSchema>;
 
-export type ErrorCode =
-  | 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'already_checked_in'
-  | 'night_not_open' | 'nobody_available' | 'unavailable' | 'rate_limited';
+// ---------- server → client ----------
 
-export type CommandResult = { statusToken?: string; ticket?: string };
-export type Ack =
-  | { ok: true; seq: number; duplicate?: boolean; result?: CommandResult }
-  | { ok: false; code: ErrorCode; message: string; result?: CommandResult };
+export const errorCodeSchema = z.enum([
+  'invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'already_checked_in',
+  'night_not_open', 'nobody_available', 'unavailable', 'rate_limited',
+]);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
+export const commandResultSchema = z.object({ statusToken: z.string().optional(), ticket: z.string().optional() });
+export type CommandResult = z.infer<typeof commandResultSchema>;
+
+/** The answer to every command: applied (with the night's seq after it) or refused with a reason. */
+export const ackSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), seq: z.number().int(), duplicate: z.boolean().optional(), result: commandResultSchema.optional() }),
+  z.object({ ok: z.literal(false), code: errorCodeSchema, message: z.string(), result: commandResultSchema.optional() }),
+]);
+export type Ack = z.infer<typeof ackSchema>;
+
+export const queryAnswerSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), code: errorCodeSchema, message: z.string() }),
+]);
 export type QueryAnswer<T = unknown> = { ok: true; data: T } | { ok: false; code: ErrorCode; message: string };
 
 /** JSON Patch operations (RFC 6902), as fast-json-patch makes and applies them. */
-export type PatchOperation = { op: string; path: string; value?: unknown; from?: string };
+export const patchOperationSchema = z.object({
+  op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']), path: z.string(),
+  value: z.unknown().optional(), from: z.string().optional(),
+});
+export type PatchOperation = z.infer<typeof patchOperationSchema>;
 
-export type SyncMessage =
-  | { kind: 'snapshot'; nightId: string; seq: number; view: unknown }
-  | { kind: 'delta'; nightId: string; fromSeq: number; seq: number; patch: PatchOperation[] };
+/** A role's view: whole (on hello, when too far behind) or as the change since the client's seq. */
+export const syncMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('snapshot'), nightId: z.string(), seq: z.number().int(), view: z.unknown() }),
+  z.object({ kind: z.literal('delta'), nightId: z.string(), fromSeq: z.number().int(), seq: z.number().int(), patch: z.array(patchOperationSchema) }),
+]);
+export type SyncMessage = z.infer<typeof syncMessageSchema>;
 
 export type Role = 'kiosk' | 'teacher' | 'coordinator' | 'board' | 'staff' | 'family' | 'system';
 export interface Actor { role: Role; id: string }

@@ -76,6 +76,7 @@ export const en = {
   'coordinator.inConference': 'In conference: {n}',
   'coordinator.done': 'Conferences done: {n}',
   'coordinator.line': 'Line',
+  'coordinator.teacher': 'Teacher',
 
   'staff.title': 'Ambassador',
   'staff.hello': 'Hello, {name}. Your assignments will appear here.',

@@ -142,6 +142,30 @@ describe('a crash (SIGKILL) of the real server process', () => {
   }, 40_000);
 });
 
+describe('SIGKILL right after 200 acknowledgements', () => {
+  it('the restarted server has all 200 events', async () => {
+    const dataDir = await h.dataDir();
+    const first = await startServerProcess(dataDir);
+    processes.push(first);
+    const kiosk = h.track(new TestClient(first.url, { token: first.links.get('Kiosk K1')! }));
+    await kiosk.connect();
+    const familyIds = Object.keys((await loadBundleDir(demoBundleDir)).families).slice(0, 200);
+    const acks = await Promise.all(familyIds.map((familyId) => kiosk.rawCommand({ type: 'checkIn', familyId, commandId: newCommandId(`ack200-${familyId}`) })));
+    expect(acks.filter((a) => !a.ok)).toEqual([]);
+    process.kill(first.pid, 'SIGKILL'); // the moment the 200th acknowledgement is in
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    kiosk.close();
+
+    const second = await startServerProcess(dataDir);
+    processes.push(second);
+    expect(await healthSeq(second.url)).toBe(systemEvents + 200);
+    const coordinator = h.track(new TestClient<CoordinatorView>(second.url, { token: second.links.get('Coordinator')! }));
+    await coordinator.connect();
+    await coordinator.hello();
+    expect(coordinator.view!.counts.checkedIn).toBe(200);
+  });
+});
+
 describe('a journal with a torn last line', () => {
   it('is repaired on start: the partial line is dropped and the night carries on', async () => {
     const dataDir = await h.dataDir();

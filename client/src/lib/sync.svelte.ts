@@ -4,7 +4,7 @@
 // since then or with the whole view. A delta that does not follow on from our seq triggers a new hello.
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, Command, Query, QueryAnswer, Role, SyncMessage } from '../../../shared/protocol';
+import { ackSchema, queryAnswerSchema, syncMessageSchema, type Ack, type Command, type Query, type QueryAnswer, type Role } from '../../../shared/protocol';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'signed-out';
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
@@ -36,7 +36,7 @@ export class SyncClient<V> {
       this.#connection = err.message === 'unauthorized' ? 'signed-out' : 'offline';
       // An unauthorised socket is not retried by Socket.IO; nothing will change until a new sign-in.
     });
-    this.socket.on('sync', (message: SyncMessage) => this.#apply(message));
+    this.socket.on('sync', (message: unknown) => this.#apply(message));
   }
 
   get view(): V | null { return this.#view; }
@@ -45,21 +45,27 @@ export class SyncClient<V> {
 
   async #hello(): Promise<void> {
     try {
-      const message = (await this.socket.timeout(10_000).emitWithAck('hello', { nightId: this.#nightId, lastSeq: this.#seq })) as SyncMessage;
-      this.#apply(message);
-      this.#connection = 'online';
+      const message: unknown = await this.socket.timeout(10_000).emitWithAck('hello', { nightId: this.#nightId, lastSeq: this.#seq });
+      if (this.#apply(message)) this.#connection = 'online';
     } catch {
       if (this.socket.connected) void this.#hello();
     }
   }
 
-  #apply(message: SyncMessage): void {
+  /** Applies a sync message; false (and a fresh hello) when it cannot be used. */
+  #apply(raw: unknown): boolean {
+    const parsed = syncMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      console.error('Conference Night: a malformed sync message was ignored', parsed.error.issues[0]);
+      return false;
+    }
+    const message = parsed.data;
     if (message.kind === 'snapshot') {
       this.#view = message.view as V;
     } else {
       if (message.nightId !== this.#nightId || message.fromSeq !== this.#seq || this.#view === null) {
         void this.#hello(); // a gap: ask again rather than guess
-        return;
+        return false;
       }
       if (message.patch.length) {
         this.#view = jsonPatch.applyPatch(this.#view, message.patch as Operation[], false, false).newDocument;
@@ -67,12 +73,14 @@ export class SyncClient<V> {
     }
     this.#nightId = message.nightId;
     this.#seq = message.seq;
+    return true;
   }
 
   /** Sends a command; resolves with the server's acknowledgement (or a clear offline error). */
   async send(command: CommandInput, commandId = newCommandId()): Promise<Ack> {
     try {
-      return (await this.socket.timeout(10_000).emitWithAck('command', { ...command, commandId })) as Ack;
+      const parsed = ackSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('command', { ...command, commandId }));
+      return parsed.success ? parsed.data : { ok: false, code: 'invalid', message: 'The server sent an answer this page does not understand.' };
     } catch {
       return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
     }
@@ -80,7 +88,8 @@ export class SyncClient<V> {
 
   async query<T>(query: Query): Promise<QueryAnswer<T>> {
     try {
-      return (await this.socket.timeout(10_000).emitWithAck('query', query)) as QueryAnswer<T>;
+      const parsed = queryAnswerSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('query', query));
+      return parsed.success ? (parsed.data as QueryAnswer<T>) : { ok: false, code: 'invalid', message: 'The server sent an answer this page does not understand.' };
     } catch {
       return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
     }
