@@ -38,6 +38,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const tickIntervalMs = 5_000;
 const spaRoutes = ['/', '/kiosk', '/teacher', '/board', '/coordinator', '/ambassador', '/status/:token'];
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -79,6 +80,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.status(404).type('text/plain').send(hasClient ? 'Not found.' : 'The client is not built: run npm run build.');
   });
 
+  // The night's clock ticks on its own: offers nobody answered move on, families back from a break
+  // rejoin their lines. A tick with nothing to do writes nothing.
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    void host.submit({ type: 'tick', commandId: `tick-${host.epoch}-${Date.now()}-${ticks++}` }, { role: 'system', id: 'clock' }, clock());
+  }, tickIntervalMs);
+  ticker.unref();
+
   const httpServer = createServer(app);
   const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
   attachRealtime(io, host, credentials, clock);
@@ -95,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url, port, host, credentials,
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
+      clearInterval(ticker);
       await io.close(); // also closes the HTTP server
       await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the journal is intact.`));
       await journal.close();

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { decide } from '../shared/domain/decide';
 import { evolve, evolveAll } from '../shared/domain/evolve';
 import { emptyNight, type NightEvent, type NightState } from '../shared/domain/state';
-import type { Ack, Actor, Command } from '../shared/protocol';
+import type { Ack, Actor, Command, SystemCommand } from '../shared/protocol';
 import type { FileJournal, JournalRecord, LoadedJournal } from './store/journal';
 
 const snapshotEvery = 500;
@@ -46,7 +46,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   }
 
   /** Runs one validated, authenticated command through the pipeline. */
-  submit(command: Command, actor: Actor, now: number): Promise<Ack> {
+  submit(command: Command | SystemCommand, actor: Actor, now: number): Promise<Ack> {
     const knownSeq = this.commandSeqs.get(command.commandId);
     if (knownSeq !== undefined) return Promise.resolve({ ok: true, seq: knownSeq, duplicate: true });
     const inFlight = this.inFlight.get(command.commandId);

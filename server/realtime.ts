@@ -121,10 +121,14 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       const reply = ack as (a: QueryAnswer) => void;
       const parsed = querySchema.safeParse(payload);
       if (!parsed.success) return reply(invalid(parsed.error));
+      const query = parsed.data;
+      if (query.type === 'signInLinks') {
+        if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can see sign-in links.' });
+        return reply({ ok: true, data: credentials.links.map((l) => ({ role: l.actor.role, id: l.actor.id, label: l.label, secret: l.secret })) });
+      }
       if (actor.role !== 'kiosk' && actor.role !== 'coordinator') {
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
       }
-      const query = parsed.data;
       if (query.type === 'findFamilies') return reply({ ok: true, data: findFamilies(host.committed, query.text) });
       const details = familyDetails(host.committed, query.familyId);
       reply(details ? { ok: true, data: details } : { ok: false, code: 'not_found', message: 'We could not find that family.' });

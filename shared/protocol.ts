@@ -59,6 +59,8 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('findFamilies'), text: z.string().trim().min(2).max(40) }),
   /** What the kiosk's confirm step shows for one family picked from the search. */
   z.strictObject({ type: z.literal('familyDetails'), familyId: id }),
+  /** The coordinator's sheet of sign-in links for every device and person (and the rehearsal's bots). */
+  z.strictObject({ type: z.literal('signInLinks') }),
 ]);
 export type Query = z.infer<typeof querySchema>;
 

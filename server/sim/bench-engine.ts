@@ -204,6 +204,12 @@ function bigNightBench(runs = 3) {
 
 // ---------- output ----------
 
+// BENCH_ONLY=big skips (a), for profiling the big night alone.
+if (process.env.BENCH_ONLY === 'big') {
+  const only = bigNightBench(Number(process.env.BENCH_RUNS ?? 1));
+  console.log(`2,000-family night: ${(median(only.times) / 1000).toFixed(2)} s`);
+  process.exit(0);
+}
 const a = await rooseveltBench();
 const b = bigNightBench(3);
 const bMedian = median(b.times);

@@ -12,9 +12,12 @@ import { nightInputs } from './inputs';
 import { renderReport, summaryText, type PolicyRun } from './report';
 import { simulateNight, traceCsv, type NightInputs, type Policy } from './simulate';
 import { summarise } from './summary';
+import { rehearse } from './live';
+import { demoBundleDir } from '../demo';
 import type { Bundle } from '../../shared/bundle';
 
 const usage = `Usage: npm run simulate -- --bundle DIR [--policy smart|fifo] [--out trace.csv] [--report report.html] [--seed N] [--json]
+       npm run simulate -- --live --url http://localhost:3000 [--speed 30] [--token SECRET] [--bundle DIR] [--families N]
 
   --bundle DIR     the event bundle folder (event.json, rooms.csv, …; arrivals.csv and durations.csv
                    are used when present, otherwise arrivals and conference lengths are sampled)
@@ -23,6 +26,13 @@ const usage = `Usage: npm run simulate -- --bundle DIR [--policy smart|fifo] [--
   --report FILE    write a self-contained HTML report comparing smart and fifo on the same night
   --seed N         seed for sampled inputs and the simulated people (default 1)
   --json           print the summary as JSON on stdout (the text summary goes to stderr)
+  --live           rehearse the night against a running server through real Socket.IO clients
+                   (kiosk, teachers, ambassadors, family pages); --bundle defaults to the demo night
+  --url URL        the running server (with --live)
+  --speed N        virtual minutes per real minute (with --live, default 30)
+  --token SECRET   the coordinator's sign-in secret, the end of the coordinator link
+                   (with --live; or set CONFERENCE_NIGHT_TOKEN)
+  --families N     only the first N families to arrive (with --live)
   --help           show this help`;
 
 const policies: readonly Policy[] = ['smart', 'fifo'];
@@ -47,6 +57,11 @@ function readArgs() {
         report: { type: 'string' },
         seed: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
+        live: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        speed: { type: 'string', default: '30' },
+        token: { type: 'string' },
+        families: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -95,6 +110,7 @@ async function main() {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  if (args.live) return live(args);
   if (!args.bundle) fail('--bundle DIR is required.');
   const policy = args.policy as Policy;
   if (!policies.includes(policy)) fail(`--policy must be smart or fifo, not "${args.policy}".`);
@@ -149,6 +165,28 @@ async function main() {
     await write(args.report, renderReport({ setup, inputs, runs, seed, source }), `report (${runs.map((r) => r.policy).join(' vs ')})`);
   }
   if (args.json) process.stdout.write(`${JSON.stringify({ bundle: bundleDir, policy, seed, runMs: Math.round(chosen.runMs), ...chosen.summary }, null, 2)}\n`);
+}
+
+async function live(args: ReturnType<typeof readArgs>) {
+  if (!args.url || !/^https?:\/\/[^\s]+$/.test(args.url)) fail('--live needs --url http://host:port of a running server.');
+  const token = args.token ?? process.env.CONFERENCE_NIGHT_TOKEN;
+  if (!token) fail('--live needs the coordinator sign-in secret: --token SECRET (the end of the coordinator link printed by npm start).');
+  const speed = Number(args.speed);
+  if (!Number.isFinite(speed) || speed <= 0 || speed > 10_000) fail(`--speed must be a positive number, not "${args.speed}".`);
+  const bundleDir = args.bundle ? resolvePath(args.bundle) : demoBundleDir;
+  const files = await readBundleDir(bundleDir).catch((e: Error) => fail(`--bundle: cannot read ${bundleDir}: ${e.message}`));
+  const parsed = parseBundle(files);
+  if (!parsed.ok) fail(`The bundle in ${bundleDir} is not valid:\n${parsed.errors.join('\n')}`);
+  const inputs = nightInputs(parsed.bundle, files, Number(args.seed));
+  if (args.families) {
+    const n = Number(args.families);
+    if (!Number.isInteger(n) || n < 1) fail(`--families must be a positive whole number, not "${args.families}".`);
+    const keep = new Set([...inputs.arrivals].sort((a, b) => a[1] - b[1]).slice(0, n).map(([f]) => f));
+    for (const f of [...inputs.visits.keys()]) if (!keep.has(f)) inputs.visits.delete(f);
+  }
+  process.stdout.write(`Rehearsing ${parsed.bundle.event.name}: ${inputs.visits.size} families at ${speed}× against ${args.url}\n`);
+  const result = await rehearse({ url: args.url, coordinatorToken: token, setup: parsed.bundle, inputs, speed, log: (l) => process.stdout.write(`${l}\n`) });
+  process.exit(result.complete ? 0 : 1);
 }
 
 main().catch((e) => {

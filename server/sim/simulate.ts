@@ -259,7 +259,8 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
       case 'wake':
         break;
     }
-    run({ type: 'tick' }, system);
+    // The clock only matters to offers waiting for an answer (the simulator never steps out).
+    if (Object.values(state.tasks).some((t) => t.status === 'offered')) run({ type: 'tick' }, system);
     if (events.peekTime() !== now) {
       settle(); // once per instant, after everything that happened in it
       options.observe?.(state, now);

@@ -250,10 +250,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
   else map.set(key, [value]);
 }
 
-function remainingByFamily(state: NightState, expectedMs: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [familyId, n] of liveIndex(state).waitingCount) out.set(familyId, n * expectedMs);
-  return out;
+/** Expected minutes of conferences a family still has to wait for (none yet: one, the one at hand). */
+function remainingMs(state: NightState, familyId: string, expectedMs: number): number {
+  return (liveIndex(state).waitingCount.get(familyId) ?? 1) * expectedMs;
 }
 
 // ---------- dispatch: who is called now ----------
@@ -272,7 +271,6 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   const setup = state.setup;
   if (!setup || state.phase !== 'open') return proposals;
   const expected = expectedConferenceMs(state);
-  const remaining = remainingByFamily(state, expected);
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
@@ -302,7 +300,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+      candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
     }
     const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
@@ -368,7 +366,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const setup = state.setup;
   if (!setup) return starts;
   const expected = expectedConferenceMs(state);
-  const remaining = remainingByFamily(state, expected);
+  // The forecast's own count of what each family has left, as it plays the night forward.
+  const remaining = new Map<string, number>();
+  for (const [familyId, n] of liveIndex(state).waitingCount) remaining.set(familyId, n * expected);
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
