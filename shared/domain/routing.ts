@@ -17,7 +17,7 @@
 // minimises the time families spend in the building), and waiting time counts against that, so
 // everyone's wait stays bounded.
 import type { Bundle } from '../bundle';
-import { minute } from '../clock';
+import { localToEpoch, minute } from '../clock';
 import { lobbyRoomId, type NightState, type Visit } from './state';
 
 export const routingRules = {
@@ -35,6 +35,10 @@ export const routingRules = {
   callLeadMs: 6 * minute,
   /** A called family should be at the door this long before the teacher is expected to be free. */
   arriveEarlyMs: 2 * minute,
+  /** A booked family not yet here is still expected this long after their slot. */
+  lateBookingMs: 10 * minute,
+  /** The changeover between two conferences expected before any has been seen. */
+  priorTurnoverMs: 1 * minute,
   /** Prior weight (in conferences) of the slot length when learning tonight's conference length. */
   priorWeight: 5,
 };
@@ -352,6 +356,47 @@ export function interpreterFor(state: NightState, visit: Visit, now: number): st
 
 // ---------- forecast: every waiting visit's estimated start ----------
 
+/** Stands for a booked family not here yet, in the forecast only. */
+const expectedPrefix = 'expected:';
+
+const appointmentTimes = new WeakMap<Bundle, { familyId: string; teacherId: string; at: number }[]>();
+function appointmentsOf(setup: Bundle) {
+  let list = appointmentTimes.get(setup);
+  if (!list) {
+    list = setup.appointments.map((a) => ({ familyId: a.familyId, teacherId: a.teacherId, at: localToEpoch(setup.event.date, a.startsAt, setup.event.timezone) }));
+    appointmentTimes.set(setup, list);
+  }
+  return list;
+}
+
+const turnovers = new WeakMap<NightState, number>();
+
+/**
+ * Tonight's typical changeover: the time between one conference ending and the next starting when
+ * the next family was already waiting (calling, walking, settling in). Learned like conference length.
+ */
+export function turnoverMs(state: NightState): number {
+  let cached = turnovers.get(state);
+  if (cached !== undefined) return cached;
+  const byTeacher = new Map<string, Visit[]>();
+  for (const v of Object.values(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
+  let total = 0;
+  let count = 0;
+  for (const list of byTeacher.values()) {
+    list.sort((a, b) => a.startedAt! - b.startedAt!);
+    for (let i = 1; i < list.length; i++) {
+      const previousEnd = list[i - 1].endedAt;
+      if (previousEnd === null || list[i].queuedAt > previousEnd) continue; // the teacher was simply free
+      total += Math.max(0, list[i].startedAt! - previousEnd);
+      count++;
+    }
+  }
+  const k = routingRules.priorWeight;
+  cached = (routingRules.priorTurnoverMs * k + total) / (k + count);
+  turnovers.set(state, cached);
+  return cached;
+}
+
 const forecastCache = new WeakMap<NightState, { now: number; starts: Map<string, number> }>();
 
 /**
@@ -366,6 +411,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const setup = state.setup;
   if (!setup) return starts;
   const expected = expectedConferenceMs(state);
+  const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
   const remaining = new Map<string, number>();
   for (const [familyId, n] of liveIndex(state).waitingCount) remaining.set(familyId, n * expected);
@@ -411,6 +457,22 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     const visits = waiting.filter((v) => family.has(v.familyId));
     if (visits.length) pending.set(teacherId, visits);
   }
+  // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
+  // not checked in yet is expected at it, and their teacher's time is held for them.
+  const slotsByTeacher = new Map(slots.byTeacher);
+  for (const a of appointmentsOf(setup)) {
+    if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
+    const phantomFamily = `${expectedPrefix}${a.familyId}`;
+    const roomId = roomOfTeacher(setup, a.teacherId);
+    if (!family.has(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
+    const visit: Visit = {
+      id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
+      bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
+    };
+    push(pending, a.teacherId, visit);
+    slotsByTeacher.set(a.teacherId, [...(slotsByTeacher.get(a.teacherId) ?? []), a.at]);
+    remaining.set(phantomFamily, (remaining.get(phantomFamily) ?? 0) + expected);
+  }
 
   // Teachers in order of when they become free (a small binary heap keyed by time).
   const heap: [number, string][] = [];
@@ -426,14 +488,14 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       const f = family.get(v.familyId)!;
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      if (needsInterpreter(state, v)) {
+      if (!v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v)) {
         interpreter = bestInterpreter(setup, state.checkIns[v.familyId].language, roomId, interpreters, new Set());
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
       candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
     }
-    const choice = choose(candidates, freeAt, freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily))
+    const choice = choose(candidates, freeAt, freeAt, (c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily))
       ?? choose(candidates, freeAt, freeAt, () => false);
     if (!choice) continue; // nobody can ever be seen here (no interpreter for the language)
     const { pick } = choice;
@@ -445,7 +507,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
     remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
     if (pick.interpreter) interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId });
-    if (visits.length) heapPush(heap, [end, teacherId]);
+    if (visits.length) heapPush(heap, [end + changeover, teacherId]);
   }
   forecastCache.set(state, { now, starts });
   return starts;
