@@ -28,6 +28,21 @@ export const startConferenceSchema = command('startConference', { visitId: id })
 export const endConferenceSchema = command('endConference', { visitId: id });
 /** Called and not arrived within five minutes: back of the line once, then out of it. */
 export const markNoShowSchema = command('markNoShow', { visitId: id });
+/** A called family goes back to the line, keeping their place, without counting as a no-show. */
+export const putBackSchema = command('putBack', { visitId: id });
+export const maxCommitments = 8;
+export const maxCommitmentLength = 280;
+export const maxNoteLength = 2000;
+/** The shared commitments that close a conference, one line each ("I will …" / "We will …"). Replaces the saved ones. */
+export const saveCommitmentsSchema = command('saveCommitments', {
+  visitId: id,
+  commitments: z.array(z.strictObject({
+    who: z.enum(['teacher', 'family']),
+    text: z.string().trim().min(1).max(maxCommitmentLength),
+  })).max(maxCommitments),
+});
+/** The teacher's private note on a visit (empty clears it); nobody else ever sees it. */
+export const saveNoteSchema = command('saveNote', { visitId: id, text: z.string().trim().max(maxNoteLength) });
 /** "We're stepping out — hold our place": no calls for up to 15 minutes. */
 export const stepOutSchema = command('stepOut', { familyId: id, minutes: z.number().int().min(1).max(15) });
 export const returnSchema = command('returnToLine', { familyId: id });
@@ -45,6 +60,7 @@ export const closeNightSchema = command('closeNight', {});
 
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
+  putBackSchema, saveCommitmentsSchema, saveNoteSchema,
   stepOutSchema, returnSchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
 ]);

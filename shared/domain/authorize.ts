@@ -12,6 +12,10 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   startConference: { roles: ['teacher', 'coordinator'], what: 'start conferences' },
   endConference: { roles: ['teacher', 'coordinator'], what: 'end conferences' },
   markNoShow: { roles: ['teacher', 'coordinator'], what: 'mark a no-show' },
+  putBack: { roles: ['teacher', 'coordinator'], what: 'put a family back in line' },
+  // The record of a conference is the teacher's own: the coordinator neither writes nor reads the note.
+  saveCommitments: { roles: ['teacher'], what: 'record a conference\'s commitments' },
+  saveNote: { roles: ['teacher'], what: 'write a teacher\'s private note' },
   stepOut: { roles: ['family', 'kiosk', 'coordinator'], what: 'hold a family\'s place' },
   returnToLine: { roles: ['family', 'kiosk', 'coordinator'], what: 'bring a family back' },
   leave: { roles: ['family', 'coordinator'], what: 'cancel a family\'s evening' },

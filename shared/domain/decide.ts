@@ -4,7 +4,7 @@ import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
-import { dispatch, familyBusyWith, familyFree, interpreterFor, needsInterpreter, walkMs } from './routing';
+import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { visitIdOf, type NightEvent, type NightState, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
@@ -113,6 +113,31 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       return accept({ type: 'familyNoShow', at, visitId: visit.id, removed: visit.noShows >= 1 });
     }
 
+    case 'putBack': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can be put back in line.');
+      return accept({ type: 'familyPutBack', at, visitId: visit.id });
+    }
+
+    case 'saveCommitments': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (visit.status !== 'inConference' && visit.status !== 'done') {
+        return refuse('conflict', 'Commitments are recorded during or after the conference.');
+      }
+      const commitments = command.commitments.map((c) => ({ who: c.who, text: c.text }));
+      if (JSON.stringify(commitments) === JSON.stringify(visit.commitments ?? [])) return refuse('conflict', 'Nothing has changed.');
+      return accept({ type: 'commitmentsSaved', at, visitId: visit.id, commitments });
+    }
+
+    case 'saveNote': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (command.text === (visit.note ?? '')) return refuse('conflict', 'Nothing has changed.');
+      return accept({ type: 'noteSaved', at, visitId: visit.id, text: command.text });
+    }
+
     case 'stepOut': {
       const c = state.checkIns[command.familyId];
       if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
@@ -143,7 +168,12 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       if (command.type === 'takeBreak') {
         return accept({ type: 'teacherBreakStarted', at, teacherId: command.teacherId, until: command.minutes === null ? null : now + command.minutes * minute });
       }
-      return accept({ type: 'teacherRunningLate', at, teacherId: command.teacherId, until: now + command.minutes * minute });
+      // Late by N minutes means free N minutes later than expected: after the conference in
+      // progress (and any lateness already announced), so every family behind moves at once.
+      let expectedFree = Math.max(now, teacher.lateUntil ?? now);
+      const current = teacher.conferenceVisitId ? state.visits[teacher.conferenceVisitId] : null;
+      if (current?.startedAt != null) expectedFree = Math.max(expectedFree, current.startedAt + expectedConferenceMs(state));
+      return accept({ type: 'teacherRunningLate', at, teacherId: command.teacherId, until: expectedFree + command.minutes * minute });
     }
 
     case 'setStaffStatus': {

@@ -60,10 +60,24 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'familyNoShow': {
       const visit = s.visits[event.visitId];
       const next = withVisit(s, event.removed
-        ? { ...visit, status: 'cancelled', noShows: visit.noShows + 1 }
-        : { ...visit, status: 'waiting', queuedAt: at, calledAt: null, interpreterId: null, noShows: visit.noShows + 1 });
+        ? { ...visit, status: 'cancelled', noShows: visit.noShows + 1, noShowAt: at }
+        : { ...visit, status: 'waiting', queuedAt: at, calledAt: null, interpreterId: null, noShows: visit.noShows + 1, noShowAt: at });
       return withTeacher(next, visit.teacherId, { calledVisitId: null });
     }
+    case 'familyPutBack': {
+      // Back in line with their place kept (queuedAt unchanged); the escort on the way is called off.
+      const visit = s.visits[event.visitId];
+      let next = withVisit(s, { ...visit, status: 'waiting', calledAt: null, interpreterId: null });
+      next = withTeacher(next, visit.teacherId, { calledVisitId: null });
+      for (const task of Object.values(next.tasks)) {
+        if (task.visitId === visit.id && task.status !== 'done' && task.status !== 'cancelled') next = withTask(next, { ...task, status: 'cancelled' });
+      }
+      return next;
+    }
+    case 'commitmentsSaved':
+      return withVisit(s, { ...s.visits[event.visitId], commitments: event.commitments });
+    case 'noteSaved':
+      return withVisit(s, { ...s.visits[event.visitId], note: event.text });
     case 'familySteppedOut':
       return withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
     case 'familyReturned':

@@ -4,7 +4,7 @@ import type { Bundle } from '../bundle';
 import type { Actor } from '../protocol';
 import { estimatedStart, proposalFor, teacherLine } from './queue';
 import { expectedConferenceMs, familyBusyWith, type ProposalReason } from './routing';
-import type { NightPhase, NightState, Visit, VisitStatus } from './state';
+import { lobbyRoomId, type Commitment, type NightPhase, type NightState, type Visit, type VisitStatus } from './state';
 
 export interface NightInfo {
   id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number; clock: number;
@@ -12,6 +12,8 @@ export interface NightInfo {
 
 export type Whereabouts =
   | { kind: 'lobby' }
+  /** Free, between conferences, near the room of their last one. */
+  | { kind: 'between'; roomName: string }
   | { kind: 'called'; teacherName: string; roomName: string }
   | { kind: 'withTeacher'; teacherName: string; roomName: string; until: number | null }
   | { kind: 'steppedOut'; until: number };
@@ -20,6 +22,18 @@ export interface TeacherLineEntry {
   visitId: string; ticket: string; guardianName: string; children: string[]; language: string;
   needsInterpreter: boolean; bookedAt: number | null; queuedAt: number; status: VisitStatus;
   calledAt: number | null; startedAt: number | null; estimatedStart: number | null; whereabouts: Whereabouts;
+  /** The interpreter called to sit in (coming while called, present in the conference). */
+  interpreterName: string | null;
+  /** Times marked as not arrived: after the first, the next one takes them out of the line. */
+  noShows: number;
+  commitments: Commitment[];
+  /** The teacher's private note: this view is the only place it ever appears. */
+  note: string;
+}
+/** A conference held tonight, for the teacher's own record and export. */
+export interface TeacherFinishedEntry {
+  visitId: string; ticket: string; guardianName: string; children: string[]; language: string;
+  startedAt: number | null; endedAt: number | null; commitments: Commitment[]; note: string;
 }
 export interface TeacherView {
   role: 'teacher'; night: NightInfo;
@@ -31,12 +45,28 @@ export interface TeacherView {
   line: TeacherLineEntry[];
   proposal: { visitId: string; reason: ProposalReason; callAt: number } | null;
   seenCount: number;
+  /** Tonight's finished conferences, newest first. */
+  finished: TeacherFinishedEntry[];
 }
 export interface BoardCall { ticket: string; teacherName: string; roomName: string; calledAt: number; status: VisitStatus }
-export interface BoardView { role: 'board'; night: NightInfo; calls: BoardCall[]; typicalWaitMinutes: number | null }
+/** A conference that started lately: the board lists its ticket for a while after the call. */
+export interface BoardRecent { ticket: string; roomName: string; startedAt: number }
+export interface BoardAnnouncement { id: string; text: string; at: number }
+export interface BoardView {
+  role: 'board'; night: NightInfo;
+  /** Families called and on their way, newest first. */
+  calls: BoardCall[];
+  /** Conferences started lately, newest first (the board shows those of the last few minutes). */
+  recent: BoardRecent[];
+  /** The coordinator's announcements (none until the coordinator can post them). */
+  announcements: BoardAnnouncement[];
+  typicalWaitMinutes: number | null;
+}
 export interface FamilyVisitView {
   visitId: string; teacherName: string; roomName: string; status: VisitStatus; position: number | null;
   estimatedStart: number | null; calledAt: number | null; startedAt: number | null; endedAt: number | null;
+  /** What the family and the teacher agreed to (never the teacher's private note). */
+  commitments: Commitment[];
 }
 export interface FamilyView {
   role: 'family'; night: NightInfo;
@@ -48,11 +78,16 @@ export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
   counts: { invited: number; checkedIn: number; waiting: number; inConference: number; done: number };
   teachers: { id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null }[];
+  /** Families lately marked as not arrived, newest first: back in line once, then taken out of it. */
+  noShows: CoordinatorNoShow[];
 }
+export interface CoordinatorNoShow { visitId: string; ticket: string; guardianName: string; teacherName: string; at: number; removed: boolean }
 export interface StaffView { role: 'staff'; night: NightInfo; staff: { id: string; name: string; role: string } }
 export type View = TeacherView | BoardView | FamilyView | KioskView | CoordinatorView | StaffView;
 
 const boardLength = 12;
+const boardRecentLength = 12;
+const coordinatorNoShowLength = 10;
 
 export function viewFor(state: NightState, audience: Actor): View | null {
   const setup = state.setup;
@@ -83,7 +118,10 @@ function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabout
   const out = state.checkIns[visit.familyId].steppedOutUntil;
   if (out !== null && out > state.clock) return { kind: 'steppedOut', until: out };
   const busy = familyBusyWith(state, visit.familyId);
-  if (!busy || busy.id === visit.id) return { kind: 'lobby' };
+  if (!busy || busy.id === visit.id) {
+    const roomId = state.checkIns[visit.familyId].roomId;
+    return roomId === lobbyRoomId ? { kind: 'lobby' } : { kind: 'between', roomName: setup.rooms[roomId]?.name ?? roomId };
+  }
   const teacherName = setup.teachers[busy.teacherId].name;
   const roomName = roomNameOf(setup, busy.teacherId);
   if (busy.status === 'called') return { kind: 'called', teacherName, roomName };
@@ -103,11 +141,21 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
       needsInterpreter: checkIn.wantsInterpreter && !teacher.languages.includes(checkIn.language),
       bookedAt: v.bookedAt, queuedAt: v.queuedAt, status: v.status, calledAt: v.calledAt, startedAt: v.startedAt,
       estimatedStart: estimatedStart(state, v.id), whereabouts: whereabouts(state, setup, v),
+      interpreterName: v.interpreterId ? setup.staff[v.interpreterId]?.name ?? null : null,
+      noShows: v.noShows, commitments: v.commitments ?? [], note: v.note ?? '',
     };
   };
   const t = state.teachers[teacherId];
-  let seenCount = 0;
-  for (const v of Object.values(state.visits)) if (v.teacherId === teacherId && v.status === 'done') seenCount++;
+  const finished: TeacherFinishedEntry[] = [];
+  for (const v of Object.values(state.visits)) {
+    if (v.teacherId !== teacherId || v.status !== 'done') continue;
+    finished.push({
+      visitId: v.id, ticket: state.checkIns[v.familyId].ticket, guardianName: setup.families[v.familyId].guardianName,
+      children: v.studentIds.map((s) => setup.students[s]?.firstName ?? s), language: state.checkIns[v.familyId].language,
+      startedAt: v.startedAt, endedAt: v.endedAt, commitments: v.commitments ?? [], note: v.note ?? '',
+    });
+  }
+  finished.sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || a.visitId.localeCompare(b.visitId));
   const proposal = proposalFor(state, teacherId);
   return {
     role: 'teacher', night,
@@ -116,25 +164,33 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
     conference: t.conferenceVisitId ? entry(state.visits[t.conferenceVisitId]) : null,
     line: teacherLine(state, teacherId).map(entry),
     proposal: proposal ? { visitId: proposal.visitId, reason: proposal.reason, callAt: proposal.callAt } : null,
-    seenCount,
+    seenCount: finished.length, finished,
   };
 }
 
 function boardView(state: NightState, setup: Bundle, night: NightInfo): BoardView {
   const calls: BoardCall[] = [];
+  const recent: BoardRecent[] = [];
   const waits: number[] = [];
   for (const v of Object.values(state.visits)) {
     if (v.calledAt === null) continue;
     waits.push(v.calledAt - v.queuedAt);
-    if (v.status === 'called' || v.status === 'inConference') {
+    const ticket = state.checkIns[v.familyId].ticket;
+    if (v.status === 'called') {
       calls.push({
-        ticket: state.checkIns[v.familyId].ticket, teacherName: setup.teachers[v.teacherId].name,
+        ticket, teacherName: setup.teachers[v.teacherId].name,
         roomName: roomNameOf(setup, v.teacherId), calledAt: v.calledAt, status: v.status,
       });
+    } else if ((v.status === 'inConference' || v.status === 'done') && v.startedAt !== null) {
+      recent.push({ ticket, roomName: roomNameOf(setup, v.teacherId), startedAt: v.startedAt });
     }
   }
-  calls.sort((a, b) => b.calledAt - a.calledAt);
-  return { role: 'board', night, calls: calls.slice(0, boardLength), typicalWaitMinutes: medianMinutes(waits) };
+  calls.sort((a, b) => b.calledAt - a.calledAt || a.ticket.localeCompare(b.ticket));
+  recent.sort((a, b) => b.startedAt - a.startedAt || a.ticket.localeCompare(b.ticket));
+  return {
+    role: 'board', night, calls: calls.slice(0, boardLength), recent: recent.slice(0, boardRecentLength),
+    announcements: [], typicalWaitMinutes: medianMinutes(waits),
+  };
 }
 
 function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId: string): FamilyView {
@@ -147,7 +203,7 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
     return {
       visitId: v.id, teacherName: setup.teachers[v.teacherId].name, roomName: roomNameOf(setup, v.teacherId),
       status: v.status, position, estimatedStart: estimatedStart(state, v.id),
-      calledAt: v.calledAt, startedAt: v.startedAt, endedAt: v.endedAt,
+      calledAt: v.calledAt, startedAt: v.startedAt, endedAt: v.endedAt, commitments: v.commitments ?? [],
     };
   });
   return {
@@ -177,7 +233,16 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
     conference: brief(state.teachers[t.id].conferenceVisitId, (v) => v.startedAt),
     called: brief(state.teachers[t.id].calledVisitId, (v) => v.calledAt),
   }));
-  return { role: 'coordinator', night, counts, teachers };
+  const noShows: CoordinatorNoShow[] = [];
+  for (const v of Object.values(state.visits)) {
+    if (v.noShowAt === undefined) continue;
+    noShows.push({
+      visitId: v.id, ticket: state.checkIns[v.familyId].ticket, guardianName: setup.families[v.familyId].guardianName,
+      teacherName: setup.teachers[v.teacherId].name, at: v.noShowAt, removed: v.status === 'cancelled' && v.noShows >= 2,
+    });
+  }
+  noShows.sort((a, b) => b.at - a.at || a.visitId.localeCompare(b.visitId));
+  return { role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength) };
 }
 
 function medianMinutes(ms: number[]): number | null {

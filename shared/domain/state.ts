@@ -22,7 +22,16 @@ export interface Visit {
   /** The interpreter who sits in, chosen when the family is called. */
   interpreterId: string | null;
   noShows: number;
+  /** When the family was last marked as not arrived (absent before the first no-show). */
+  noShowAt?: number;
+  /** What the teacher and the family agreed to at the close of the conference, one line each. */
+  commitments?: Commitment[];
+  /** The teacher's private note on this conference: only ever shown to that teacher. */
+  note?: string;
 }
+
+/** One shared commitment: "I will …" (the teacher) or "We will …" (the family). */
+export interface Commitment { who: 'teacher' | 'family'; text: string }
 
 export interface CheckIn {
   familyId: string;
@@ -111,6 +120,10 @@ export type NightEvent =
   | E<'conferenceEnded', { visitId: string }>
   /** Called and not there: back of the line once, then out of it. */
   | E<'familyNoShow', { visitId: string; removed: boolean }>
+  /** A called family goes back to the line without counting as a no-show (keeping their place). */
+  | E<'familyPutBack', { visitId: string }>
+  | E<'commitmentsSaved', { visitId: string; commitments: Commitment[] }>
+  | E<'noteSaved', { visitId: string; text: string }>
   | E<'familySteppedOut', { familyId: string; until: number }>
   | E<'familyReturned', { familyId: string }>
   | E<'familyLeft', { familyId: string }>

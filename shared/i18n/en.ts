@@ -41,6 +41,7 @@ export const en = {
   'teacher.walkIn': 'Walk-in',
   'teacher.interpreter': 'Interpreter needed',
   'teacher.where.lobby': 'At the front desk',
+  'teacher.where.between': 'Between conferences, near {room}',
   'teacher.where.called': 'Called by {teacher}',
   'teacher.where.withTeacher': 'With {teacher} until about {time}',
   'teacher.waited': 'waited {n} min',

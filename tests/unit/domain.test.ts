@@ -8,10 +8,10 @@ import { localToEpoch, minute } from '../../shared/clock';
 import { decide, type Decision } from '../../shared/domain/decide';
 import { evolve, evolveAll } from '../../shared/domain/evolve';
 import { familyLabel, findFamilies, maxKioskMatches } from '../../shared/domain/kiosk';
-import { viewFor, type BoardView, type FamilyView, type TeacherView } from '../../shared/domain/projections';
+import { viewFor, type BoardView, type CoordinatorView, type FamilyView, type TeacherView } from '../../shared/domain/projections';
 import { proposalFor, teacherLine } from '../../shared/domain/queue';
 import { emptyNight, type NightEvent, type NightState } from '../../shared/domain/state';
-import type { Actor, Command } from '../../shared/protocol';
+import { commandSchema, maxCommitmentLength, maxCommitments, maxNoteLength, type Actor, type Command } from '../../shared/protocol';
 import { demoBundleDir } from '../helpers/server';
 
 // ---- the world -------------------------------------------------------------------------------
@@ -315,6 +315,254 @@ describe('conferences', () => {
   });
 });
 
+// ---- the teacher's controls: put back, running late, no-shows the coordinator hears of ---------
+
+describe('putting a called family back', () => {
+  it('returns them to the line with their place kept, not counted as a no-show, and frees the teacher', () => {
+    // Given F0001 then F0027 in T001's line, and F0001 called
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    night.do({ type: 'checkIn', familyId: 'F0027' }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    const queuedAt = night.state.visits['F0001:T001'].queuedAt;
+
+    // When the teacher puts them back
+    const decision = night.when({ type: 'putBack', visitId: 'F0001:T001' }, teacher('T001'));
+
+    // Then the visit waits again, first in line as before, with no no-show against it
+    expect(decision).toMatchObject({ ok: true, events: [{ type: 'familyPutBack', visitId: 'F0001:T001' }] });
+    const state = night.apply(decision);
+    expect(state.visits['F0001:T001']).toMatchObject({ status: 'waiting', queuedAt, calledAt: null, noShows: 0, interpreterId: null });
+    expect(state.teachers.T001.calledVisitId).toBeNull();
+    expect(teacherLine(state, 'T001').map((v) => v.familyId)).toEqual(['F0001', 'F0027']);
+    expect((viewFor(state, coordinator) as CoordinatorView).noShows).toEqual([]);
+    // And the teacher can call again at once
+    night.do({ type: 'callFamily', teacherId: 'T001', visitId: 'F0027:T001' }, teacher('T001'));
+    expect(night.state.visits['F0027:T001'].status).toBe('called');
+  });
+
+  it('calls off the escort who was on the way to fetch them', () => {
+    // Given F0001 asked for a guide and was called: an ambassador is offered the walk
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001', wantsEscort: true }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    const [task] = Object.values(night.state.tasks);
+    expect(task).toMatchObject({ visitId: 'F0001:T001', status: 'offered' });
+
+    // When the family is put back
+    night.do({ type: 'putBack', visitId: 'F0001:T001' }, teacher('T001'));
+
+    // Then the task is cancelled and the ambassador free for the next one
+    expect(night.state.tasks[task.id].status).toBe('cancelled');
+  });
+
+  it('refuses a family that was not called (conflict), an unknown visit, and another teacher\'s line', () => {
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    expect(refusal(night.when({ type: 'putBack', visitId: 'F0001:T001' }, teacher('T001')))).toMatchObject({ code: 'conflict' });
+    expect(refusal(night.when({ type: 'putBack', visitId: 'F9999:T001' }, teacher('T001')))).toMatchObject({ code: 'not_found' });
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    expect(refusal(night.when({ type: 'putBack', visitId: 'F0001:T001' }, teacher('T002')))).toMatchObject({ code: 'forbidden' });
+    expect(night.state.visits['F0001:T001'].status).toBe('called');
+  });
+});
+
+describe('running late and breaks', () => {
+  it('"running late by 10 minutes" mid-conference moves every waiting family\'s estimate by 10 minutes', () => {
+    // Given T001 in conference with F0001, and F0027 and F0096 waiting (a night without booked slots,
+    // which the forecast would otherwise fit the line around)
+    const night = given({ bundle: { ...setup, appointments: [] } });
+    for (const f of ['F0001', 'F0027', 'F0096']) night.do({ type: 'checkIn', familyId: f }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T001', visitId: 'F0001:T001' }, teacher('T001'));
+    night.do({ type: 'startConference', visitId: 'F0001:T001' }, teacher('T001'));
+    const estimate = (state: NightState, familyId: string) => (viewFor(state, { role: 'family', id: familyId }) as FamilyView).visits[0].estimatedStart!;
+    const before = { F0027: estimate(night.state, 'F0027'), F0096: estimate(night.state, 'F0096') };
+
+    // When the teacher says they are running 10 minutes late
+    const events = night.do({ type: 'runningLate', teacherId: 'T001', minutes: 10 }, teacher('T001'));
+
+    // Then they are expected free 10 minutes after the conference's expected end, and each family's page moves by 10 minutes
+    const startedAt = night.state.visits['F0001:T001'].startedAt!;
+    expect(events).toEqual([expect.objectContaining({ type: 'teacherRunningLate', until: startedAt + 25 * minute })]);
+    expect(estimate(night.state, 'F0027') - before.F0027).toBe(10 * minute);
+    expect(estimate(night.state, 'F0096') - before.F0096).toBe(10 * minute);
+    expect((viewFor(night.state, teacher('T001')) as TeacherView).teacher.lateUntil).toBe(startedAt + 25 * minute);
+
+    // And "another 5 minutes" adds to it; resuming clears it
+    night.do({ type: 'runningLate', teacherId: 'T001', minutes: 5 }, teacher('T001'));
+    expect(night.state.teachers.T001.lateUntil).toBe(startedAt + 30 * minute);
+    night.do({ type: 'resume', teacherId: 'T001' }, teacher('T001'));
+    expect(night.state.teachers.T001.lateUntil).toBeNull();
+    expect(estimate(night.state, 'F0027')).toBe(before.F0027);
+  });
+
+  it('a break stops calls until the teacher resumes', () => {
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    night.do({ type: 'takeBreak', teacherId: 'T001', minutes: null }, teacher('T001'));
+    expect((viewFor(night.state, teacher('T001')) as TeacherView).proposal).toBeNull();
+    expect(refusal(night.when({ type: 'callFamily', teacherId: 'T001' }, teacher('T001')))).toMatchObject({ code: 'conflict' });
+    night.do({ type: 'resume', teacherId: 'T001' }, teacher('T001'));
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    expect(night.state.visits['F0001:T001'].status).toBe('called');
+  });
+});
+
+describe('no-shows', () => {
+  it('tells the coordinator: back of the line the first time, out of it the second', () => {
+    // Given F0001 called by T001
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+
+    // When five minutes pass and the teacher marks them as not arrived
+    night.now += 5 * minute;
+    night.do({ type: 'markNoShow', visitId: 'F0001:T001' }, teacher('T001'));
+
+    // Then the coordinator sees it, with the family still in line
+    const first = viewFor(night.state, coordinator) as CoordinatorView;
+    expect(first.noShows).toEqual([{
+      visitId: 'F0001:T001', ticket: 'T-1', guardianName: 'Hamza Tran', teacherName: setup.teachers.T001.name, at: night.now, removed: false,
+    }]);
+    expect((viewFor(night.state, teacher('T001')) as TeacherView).line).toEqual([expect.objectContaining({ visitId: 'F0001:T001', noShows: 1 })]);
+
+    // When it happens again
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    night.now += 5 * minute;
+    night.do({ type: 'markNoShow', visitId: 'F0001:T001' }, teacher('T001'));
+
+    // Then they are out of the line and the coordinator is told so
+    expect((viewFor(night.state, coordinator) as CoordinatorView).noShows).toEqual([expect.objectContaining({ visitId: 'F0001:T001', removed: true, at: night.now })]);
+    expect((viewFor(night.state, teacher('T001')) as TeacherView).line).toEqual([]);
+  });
+});
+
+// ---- the conference's record: commitments and the teacher's private note ---------------------
+
+describe('commitments and private notes', () => {
+  /** F0007 (Hamza White) sees T007 and T008; in conference with T007. */
+  function inConference(): Night {
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0007' }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T007', visitId: 'F0007:T007' }, teacher('T007'));
+    night.do({ type: 'startConference', visitId: 'F0007:T007' }, teacher('T007'));
+    return night;
+  }
+  const commitments = [
+    { who: 'teacher' as const, text: 'send home the reading list every Friday' },
+    { who: 'family' as const, text: 'read together for 20 minutes each night' },
+  ];
+
+  it('are saved with the visit and shown to the teacher and, for commitments only, to the family', () => {
+    // Given a conference in progress
+    const night = inConference();
+
+    // When the teacher saves the commitments and a note
+    const saved = night.when({ type: 'saveCommitments', visitId: 'F0007:T007', commitments }, teacher('T007'));
+    expect(saved).toMatchObject({ ok: true, events: [{ type: 'commitmentsSaved', visitId: 'F0007:T007', commitments }] });
+    night.apply(saved);
+    night.do({ type: 'saveNote', visitId: 'F0007:T007', text: 'Ask about the move in January.' }, teacher('T007'));
+
+    // Then the teacher's conference card shows both
+    const during = viewFor(night.state, teacher('T007')) as TeacherView;
+    expect(during.conference).toMatchObject({ visitId: 'F0007:T007', commitments, note: 'Ask about the move in January.' });
+
+    // And after the conference they are in the teacher's record of the night (for the export)
+    night.do({ type: 'endConference', visitId: 'F0007:T007' }, teacher('T007'));
+    const after = viewFor(night.state, teacher('T007')) as TeacherView;
+    expect(after.finished).toEqual([expect.objectContaining({
+      visitId: 'F0007:T007', guardianName: 'Hamza White', children: ['Ava'], commitments, note: 'Ask about the move in January.',
+    })]);
+    expect(after.seenCount).toBe(1);
+
+    // And the family's page lists the commitments under that teacher
+    const familyView = viewFor(night.state, { role: 'family', id: 'F0007' }) as FamilyView;
+    expect(familyView.visits.find((v) => v.visitId === 'F0007:T007')?.commitments).toEqual(commitments);
+    expect(familyView.visits.find((v) => v.visitId === 'F0007:T008')?.commitments).toEqual([]);
+
+    // And they can still be corrected after the conference: a save replaces the list
+    night.do({ type: 'saveCommitments', visitId: 'F0007:T007', commitments: commitments.slice(1) }, teacher('T007'));
+    expect(night.state.visits['F0007:T007'].commitments).toEqual(commitments.slice(1));
+  });
+
+  it('never shows the private note to anyone but that teacher', () => {
+    // Given a note on F0007's conference with T007; F0007 also waits in T008's line
+    const night = inConference();
+    const secret = 'PRIVATE-NOTE-7f3a: custody question';
+    night.do({ type: 'saveNote', visitId: 'F0007:T007', text: secret }, teacher('T007'));
+    night.do({ type: 'saveCommitments', visitId: 'F0007:T007', commitments }, teacher('T007'));
+    night.do({ type: 'endConference', visitId: 'F0007:T007' }, teacher('T007'));
+    night.do({ type: 'callFamily', teacherId: 'T008', visitId: 'F0007:T008' }, teacher('T008'));
+
+    // Then it is in T007's view only
+    expect(JSON.stringify(viewFor(night.state, teacher('T007')))).toContain(secret);
+    const others: Actor[] = [
+      teacher('T008'), teacher('T001'), coordinator, board, kiosk, { role: 'family', id: 'F0007' }, { role: 'staff', id: 'X005' }, { role: 'staff', id: 'A001' },
+    ];
+    for (const actor of others) {
+      const text = JSON.stringify(viewFor(night.state, actor));
+      expect(text, `${actor.role} ${actor.id}`).not.toContain('PRIVATE-NOTE-7f3a');
+      expect(text, `${actor.role} ${actor.id}`).not.toContain('custody');
+    }
+    // And T008, who has the same family in front of them, sees neither T007's note nor commitments
+    const t8 = viewFor(night.state, teacher('T008')) as TeacherView;
+    expect(t8.called).toMatchObject({ visitId: 'F0007:T008', note: '', commitments: [] });
+  });
+
+  it('only the teacher of the visit may write them; the coordinator may not', () => {
+    const night = inConference();
+    const note = { type: 'saveNote', visitId: 'F0007:T007', text: 'x' } as const;
+    expect(refusal(night.when(note, teacher('T008')))).toMatchObject({ code: 'forbidden' });
+    expect(refusal(night.when(note, coordinator))).toMatchObject({ code: 'forbidden' });
+    expect(refusal(night.when({ type: 'saveCommitments', visitId: 'F0007:T007', commitments }, coordinator))).toMatchObject({ code: 'forbidden' });
+    expect(refusal(night.when({ type: 'saveCommitments', visitId: 'F0007:T007', commitments }, { role: 'family', id: 'F0007' }))).toMatchObject({ code: 'forbidden' });
+    expect(night.state.visits['F0007:T007'].note).toBeUndefined();
+  });
+
+  it('commitments wait for the conference to start; an unchanged save is refused', () => {
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0007' }, kiosk);
+    const early = night.when({ type: 'saveCommitments', visitId: 'F0007:T007', commitments }, teacher('T007'));
+    expect(refusal(early)).toMatchObject({ code: 'conflict' });
+    // A note can be written before the family comes (what to bring up)
+    night.do({ type: 'saveNote', visitId: 'F0007:T007', text: 'Bring up the reading scores.' }, teacher('T007'));
+    expect(refusal(night.when({ type: 'saveNote', visitId: 'F0007:T007', text: 'Bring up the reading scores.' }, teacher('T007')))).toMatchObject({ code: 'conflict' });
+  });
+
+  it('are limited in count and length at the boundary', () => {
+    const base = { type: 'saveCommitments', commandId: 'limits-0001', visitId: 'F0007:T007' };
+    const line = (text: string) => ({ who: 'family', text });
+    expect(commandSchema.safeParse({ ...base, commitments: [line('read every night')] }).success).toBe(true);
+    expect(commandSchema.safeParse({ ...base, commitments: Array.from({ length: maxCommitments + 1 }, () => line('x')) }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...base, commitments: [line('x'.repeat(maxCommitmentLength + 1))] }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...base, commitments: [line('   ')] }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...base, commitments: [{ who: 'coordinator', text: 'x' }] }).success).toBe(false);
+    const note = { type: 'saveNote', commandId: 'limits-0002', visitId: 'F0007:T007' };
+    expect(commandSchema.safeParse({ ...note, text: 'x'.repeat(maxNoteLength) }).success).toBe(true);
+    expect(commandSchema.safeParse({ ...note, text: 'x'.repeat(maxNoteLength + 1) }).success).toBe(false);
+  });
+});
+
+describe('households', () => {
+  it('two households of the same child, checked in separately, are two visits in the teacher\'s line', () => {
+    // Given Sofia (S0001, T001's class) has a second household
+    const bundle: Bundle = {
+      ...setup,
+      families: { ...setup.families, F9001: { ...setup.families.F0001, id: 'F9001', guardianName: 'Lan Nguyen', phoneLast4: '9001' } },
+    };
+    const night = given({ bundle });
+
+    // When both check in
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    night.do({ type: 'checkIn', familyId: 'F9001' }, kiosk);
+
+    // Then T001 sees two visits, each for Sofia
+    const view = viewFor(night.state, teacher('T001')) as TeacherView;
+    expect(view.line.map((e) => [e.guardianName, e.children])).toEqual([['Hamza Tran', ['Sofia']], ['Lan Nguyen', ['Sofia']]]);
+    expect(new Set(view.line.map((e) => e.ticket)).size).toBe(2);
+  });
+});
+
 // ---- who may do what -------------------------------------------------------------------------
 
 describe('authorisation', () => {
@@ -404,6 +652,29 @@ describe('projections', () => {
     expect(view.calls).toEqual([expect.objectContaining({ ticket: 'T-1', teacherName: setup.teachers.T001.name, status: 'called' })]);
     expect(JSON.stringify(view)).not.toContain('Hamza');
     expect(JSON.stringify(view)).not.toContain('F0001');
+  });
+
+  it('the lobby board moves a family from "now calling" to "recently called" when their conference starts', () => {
+    // Given two families called, by T001 and then by T002
+    const night = given();
+    night.do({ type: 'checkIn', familyId: 'F0001' }, kiosk);
+    night.do({ type: 'checkIn', familyId: 'F0002' }, kiosk);
+    night.do({ type: 'callFamily', teacherId: 'T001' }, teacher('T001'));
+    night.do({ type: 'callFamily', teacherId: 'T002' }, teacher('T002'));
+    const calling = viewFor(night.state, board) as BoardView;
+    // Then the newest call is first
+    expect(calling.calls.map((c) => c.ticket)).toEqual(['D-2', 'T-1']);
+    expect(calling.recent).toEqual([]);
+    expect(calling.announcements).toEqual([]);
+
+    // When T001's conference starts
+    night.do({ type: 'startConference', visitId: 'F0001:T001' }, teacher('T001'));
+
+    // Then that ticket moves to "recently called", with its room and when it started
+    const after = viewFor(night.state, board) as BoardView;
+    expect(after.calls.map((c) => c.ticket)).toEqual(['D-2']);
+    expect(after.recent).toEqual([{ ticket: 'T-1', roomName: 'Room A101', startedAt: night.now }]);
+    expect(after.typicalWaitMinutes).toBeTypeOf('number');
   });
 });
 
