@@ -382,3 +382,33 @@ describe('sign-in links', () => {
     expect(browser.view).toMatchObject({ role: 'teacher', teacher: { id: 'T001' } });
   });
 });
+
+describe('the conference\'s record over the wire', () => {
+  it('a teacher\'s private note reaches that teacher\'s screens and no other socket; commitments reach the family', async () => {
+    // F0007 sees T007 and T008; everyone who could hear of the family is listening.
+    const kiosk = await h.client(server, 'kiosk', 'K1');
+    const torres = await h.client<TeacherView>(server, 'teacher', 'T007');
+    const torresTab = await h.client<TeacherView>(server, 'teacher', 'T007');
+    const listeners = [
+      await h.client(server, 'teacher', 'T008'), await h.client(server, 'coordinator', 'C1'),
+      await h.client(server, 'board', 'B1'), await h.client(server, 'kiosk', 'K2'), await h.client(server, 'staff', 'X005'),
+    ];
+    const family = await h.family<FamilyView>(server, 'F0007');
+    await kiosk.command({ type: 'checkIn', familyId: 'F0007' });
+    expect(await torres.command({ type: 'callFamily', teacherId: 'T007', visitId: 'F0007:T007' })).toMatchObject({ ok: true });
+    expect(await torres.command({ type: 'startConference', visitId: 'F0007:T007' })).toMatchObject({ ok: true });
+
+    const note = 'NOTE-5e1c: asked about custody arrangements';
+    expect(await torres.command({ type: 'saveNote', visitId: 'F0007:T007', text: note })).toMatchObject({ ok: true });
+    const commitments = [{ who: 'family' as const, text: 'read together every night' }];
+    expect(await torres.command({ type: 'saveCommitments', visitId: 'F0007:T007', commitments })).toMatchObject({ ok: true });
+    expect(await torres.command({ type: 'endConference', visitId: 'F0007:T007' })).toMatchObject({ ok: true });
+
+    await torresTab.waitFor((v) => v.finished[0]?.note === note, 'the note on the other tab');
+    await family.waitFor((v) => v.visits.some((x) => x.commitments.length === 1), 'commitments on the family page');
+    const seq = await healthSeq(server.url);
+    for (const c of [...listeners, family]) await c.waitFor(() => c.seq === seq, 'caught up');
+    for (const c of [...listeners, family]) expect(JSON.stringify(c.applied)).not.toContain('NOTE-5e1c');
+    expect(JSON.stringify(family.applied)).toContain('read together every night');
+  });
+});
