@@ -133,8 +133,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const secret = secretOf('staff', staffId);
     if (!secret) continue;
     const accepted = new Set<string>();
-    const staff: Replica<StaffView & { tasks?: { taskId: string; status: string }[] }> = new Replica(url, { token: secret }, (view) => {
-      for (const task of view.tasks ?? []) {
+    const staff: Replica<StaffView> = new Replica(url, { token: secret }, (view) => {
+      for (const task of view.tasks) {
         if (task.status !== 'offered' || accepted.has(task.taskId)) continue;
         accepted.add(task.taskId);
         later(real(20_000), () => void staff.send({ type: 'acceptTask', taskId: task.taskId }));

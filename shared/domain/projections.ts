@@ -82,7 +82,13 @@ export interface CoordinatorView {
   noShows: CoordinatorNoShow[];
 }
 export interface CoordinatorNoShow { visitId: string; ticket: string; guardianName: string; teacherName: string; at: number; removed: boolean }
-export interface StaffView { role: 'staff'; night: NightInfo; staff: { id: string; name: string; role: string } }
+/** An escort offered to or accepted by this ambassador: only what they need to find the family. */
+export interface StaffTask {
+  taskId: string; status: 'offered' | 'accepted'; offeredAt: number | null;
+  familyFirstName: string; partySize: number; language: string;
+  fromRoomName: string; toRoomName: string; teacherName: string;
+}
+export interface StaffView { role: 'staff'; night: NightInfo; staff: { id: string; name: string; role: string }; tasks: StaffTask[] }
 export type View = TeacherView | BoardView | FamilyView | KioskView | CoordinatorView | StaffView;
 
 const boardLength = 12;
@@ -101,10 +107,27 @@ export function viewFor(state: NightState, audience: Actor): View | null {
     case 'coordinator': return coordinatorView(state, setup, night);
     case 'staff': {
       const s = setup.staff[audience.id];
-      return s ? { role: 'staff', night, staff: { id: s.id, name: s.name, role: s.role } } : null;
+      return s ? { role: 'staff', night, staff: { id: s.id, name: s.name, role: s.role }, tasks: staffTasks(state, setup, s.id) } : null;
     }
     case 'system': return null;
   }
+}
+
+function staffTasks(state: NightState, setup: Bundle, staffId: string): StaffTask[] {
+  const tasks: StaffTask[] = [];
+  for (const task of Object.values(state.tasks)) {
+    if (task.staffId !== staffId || (task.status !== 'offered' && task.status !== 'accepted')) continue;
+    const family = setup.families[task.familyId];
+    const visit = state.visits[task.visitId];
+    tasks.push({
+      taskId: task.id, status: task.status, offeredAt: task.offeredAt,
+      familyFirstName: family.guardianName.trim().split(/\s+/)[0], partySize: 1 + family.studentIds.length,
+      language: state.checkIns[task.familyId]?.language ?? family.language,
+      fromRoomName: setup.rooms[task.fromRoomId]?.name ?? task.fromRoomId, toRoomName: setup.rooms[task.toRoomId]?.name ?? task.toRoomId,
+      teacherName: visit ? setup.teachers[visit.teacherId].name : '',
+    });
+  }
+  return tasks;
 }
 
 function nightInfo(state: NightState, setup: Bundle): NightInfo {
