@@ -11,7 +11,7 @@ import { dispatch, forecast } from '../../shared/domain/routing';
 import type { NightState } from '../../shared/domain/state';
 import { readBundleDir } from '../bundle-files';
 import { nightInputs } from './inputs';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../../shared/random';
 import { simulateNight } from './simulate';
 import { summarise } from './summary';
 

@@ -6,7 +6,7 @@ import type { Bundle } from '../../shared/bundle';
 import { localToEpoch, minute } from '../../shared/clock';
 import { teachersOfFamily } from '../../shared/domain/decide';
 import type { NightInputs } from './simulate';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../../shared/random';
 
 const time = z.string().regex(/^\d{1,2}:\d{2}(:\d{2})?$/);
 const arrivalRow = z.object({ family_id: z.string().min(1), arrives_at: time });

@@ -10,8 +10,8 @@ import { evolveAll } from '../../shared/domain/evolve';
 import { dispatch, expectedConferenceMs, familyBusyWith, forecast, routingRules, walkMs } from '../../shared/domain/routing';
 import { emptyNight, lobbyRoomId, type NightState } from '../../shared/domain/state';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
-import { MinHeap } from './heap';
-import { mulberry32 } from './random';
+import { MinHeap } from '../../shared/heap';
+import { mulberry32 } from '../../shared/random';
 
 export interface NightInputs {
   /** familyId → arrival (epoch ms). */

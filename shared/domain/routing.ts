@@ -18,6 +18,7 @@
 // everyone's wait stays bounded.
 import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
+import { MinHeap } from '../heap';
 import { lobbyRoomId, type NightState, type Visit } from './state';
 
 export const routingRules = {
@@ -474,12 +475,12 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     remaining.set(phantomFamily, (remaining.get(phantomFamily) ?? 0) + expected);
   }
 
-  // Teachers in order of when they become free (a small binary heap keyed by time).
-  const heap: [number, string][] = [];
-  for (const teacherId of pending.keys()) heapPush(heap, [teacherFree.get(teacherId)!, teacherId]);
+  // Teachers in order of when they become free.
+  const heap = new MinHeap<string>();
+  for (const teacherId of pending.keys()) heap.push(teacherFree.get(teacherId)!, teacherId);
   let guard = 0;
-  while (heap.length && guard++ < 100_000) {
-    const [freeAt, teacherId] = heapPop(heap);
+  while (heap.size && guard++ < 100_000) {
+    const [freeAt, teacherId] = heap.pop()!;
     const visits = pending.get(teacherId)!;
     if (!visits.length) continue;
     const roomId = roomOfTeacher(setup, teacherId);
@@ -507,35 +508,8 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
     remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
     if (pick.interpreter) interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId });
-    if (visits.length) heapPush(heap, [end + changeover, teacherId]);
+    if (visits.length) heap.push(end + changeover, teacherId);
   }
   forecastCache.set(state, { now, starts });
   return starts;
-}
-
-function heapPush(heap: [number, string][], item: [number, string]) {
-  heap.push(item);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (heap[p][0] <= item[0]) break;
-    heap[i] = heap[p]; heap[p] = item; i = p;
-  }
-}
-function heapPop(heap: [number, string][]): [number, string] {
-  const top = heap[0];
-  const last = heap.pop()!;
-  if (heap.length) {
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < heap.length && heap[l][0] < heap[m][0]) m = l;
-      if (r < heap.length && heap[r][0] < heap[m][0]) m = r;
-      if (m === i) break;
-      [heap[m], heap[i]] = [heap[i], heap[m]]; i = m;
-    }
-  }
-  return top;
 }

@@ -4,20 +4,10 @@ import type { Bundle, Family, Room, Staff, Student, Teacher } from '../../shared
 import { localToEpoch, minute } from '../../shared/clock';
 import { teachersOfFamily } from '../../shared/domain/decide';
 import type { NightInputs } from '../../server/sim/simulate';
+import { mulberry32 } from '../../shared/random';
 
-// ---------- a seeded PRNG ----------
-
-/** mulberry32: a small, fast, seeded generator of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = (seed * 2654435761) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of numbers in [0, 1): the same seed, the same night. */
+export const seededRandom = (seed: number) => mulberry32((seed * 2654435761) >>> 0);
 
 class Dice {
   constructor(readonly random: () => number) {}
