@@ -5,13 +5,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import express, { type Request } from 'express';
+import helmet from 'helmet';
 import { Server } from 'socket.io';
 import type { NightEvent } from '../shared/domain/state';
-import { Credentials, loadServerKey, pathForRole, sessionCookieName, type SignInLink } from './credentials';
+import { Credentials, loadServerKey, pathForRole, sessionCookieName, teacherCodeLength, type SignInLink } from './credentials';
 import { demoNightEvents } from './demo';
 import { NightHost } from './night-host';
-import { attachRealtime } from './realtime';
+import { attachRealtime, type RateLimit } from './realtime';
 import { FileJournal } from './store/journal';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,11 +28,16 @@ export interface ServerOptions {
   initialEvents?: (now: number) => Promise<NightEvent[]>;
   /** The address printed in sign-in links (for a school network: http://10.0.0.5:3000). */
   publicUrl?: string;
+  /** The per-connection flood limit (false: none, for tests that send thousands of messages on purpose). */
+  rateLimit?: RateLimit | false;
+  /** Typed sign-in codes allowed per address and minute (5 by default). */
+  codeAttemptsPerMinute?: number;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The sign-in links as they were at start (after a revocation, `credentials.links` has the new ones). */
   links: (SignInLink & { url: string })[];
   host: NightHost;
   credentials: Credentials;
@@ -51,10 +57,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!ack.ok) throw new Error(`Could not set up the night: ${ack.message}`);
   }
   const setup = host.committed.setup!;
-  const credentials = new Credentials(await loadServerKey(options.dataDir), host.nightId, setup);
+  const credentials = new Credentials(await loadServerKey(options.dataDir), host.nightId, setup, host.committed.signInVersions);
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        defaultSrc: ["'self'"],
+        // No inline scripts or styles: Vite emits the app as files, and Svelte sets dynamic styles
+        // through the CSSOM, which style-src does not restrict.
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        // Same-origin WebSocket (ws: or wss: on this host) is covered by 'self'.
+        connectSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // A school network often serves plain http (http://10.0.0.5:3000): upgrading would break it.
+        upgradeInsecureRequests: null,
+      },
+    },
+    // HSTS only means something over https, where a reverse proxy in front sets it deliberately.
+    strictTransportSecurity: false,
+    xFrameOptions: { action: 'deny' },
+  }));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, night: setup.event.id, seq: host.committedSeq });
   });
@@ -68,6 +98,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 24 * 3600 * 1000,
     });
     res.redirect(303, pathForRole[actor.role]);
+  });
+  // A teacher on a shared laptop types their short code instead of opening a link. Rate-limited
+  // per address, so the code space (31^8) cannot be walked.
+  const attempts = new Map<string, { windowStart: number; count: number }>();
+  const maxAttempts = options.codeAttemptsPerMinute ?? 5;
+  app.get('/signin', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('html').send(codeForm(''));
+  });
+  app.post('/signin/code', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req: Request, res) => {
+    const now = Date.now();
+    const ip = req.ip ?? req.socket.remoteAddress ?? '?';
+    let a = attempts.get(ip);
+    if (!a || now - a.windowStart >= 60_000) attempts.set(ip, (a = { windowStart: now, count: 0 }));
+    if (++a.count > maxAttempts) {
+      res.status(429).set('Retry-After', String(Math.ceil((a.windowStart + 60_000 - now) / 1000))).type('text/plain')
+        .send('Too many attempts. Please wait a minute and try again.');
+      return;
+    }
+    if (attempts.size > 10_000) for (const [k, v] of attempts) if (now - v.windowStart >= 60_000) attempts.delete(k);
+    const typed = (req.body as Record<string, unknown> | undefined)?.code;
+    const secret = typeof typed === 'string' && typed.length <= 40 ? credentials.secretForCode(typed) : null;
+    if (!secret) {
+      res.status(401).set('Cache-Control', 'no-store').type('html').send(codeForm('That code is not valid. Check it and try again.'));
+      return;
+    }
+    res.cookie(sessionCookieName('teacher'), secret, {
+      httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 24 * 3600 * 1000,
+    });
+    res.redirect(303, pathForRole.teacher);
   });
   const hasClient = existsSync(path.join(clientDir, 'index.html'));
   if (hasClient) {
@@ -89,8 +148,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ticker.unref();
 
   const httpServer = createServer(app);
-  const io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
-  attachRealtime(io, host, credentials, clock);
+  const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
+  const io = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    // A browser always sends its page's Origin: only pages served by this server may connect.
+    // Programs (the rehearsal's bots, tests) send none and authenticate with a secret as usual.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      const allowed = origin === undefined || sameOrigin(origin, req.headers.host, publicOrigin);
+      callback(allowed ? null : 'origin not allowed', allowed);
+    },
+  });
+  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -110,4 +180,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await journal.close();
     },
   };
+}
+
+function sameOrigin(origin: string, host: string | undefined, publicOrigin: string | null): boolean {
+  if (origin === publicOrigin) return true;
+  try {
+    return !!host && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page where a teacher types their code: plain HTML, no script, no inline style. */
+function codeForm(error: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in — Conference Night</title></head>
+<body><main>
+<h1>Teacher sign-in</h1>
+<p>Type the code the coordinator gave you.</p>
+${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/signin/code">
+<label for="code">Your code</label>
+<input id="code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="${teacherCodeLength + 4}" required autofocus>
+<button type="submit">Sign in</button>
+</form>
+</main></body></html>`;
 }

@@ -5,12 +5,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bundle } from '../shared/bundle';
+import { deviceIds, signInKey } from '../shared/domain/state';
 import type { Actor, Role } from '../shared/protocol';
 
 /** 32 base64url characters = 192 bits. */
 const secretLength = 32;
 
-export const kioskIds = ['K1', 'K2'];
+export const kioskIds: readonly string[] = deviceIds.kiosk;
 
 const keyBytes = 32;
 
@@ -40,37 +41,104 @@ export async function loadServerKey(dataDir: string): Promise<Buffer> {
   return key;
 }
 
-export interface SignInLink { actor: Actor; label: string; secret: string }
+export interface SignInLink { actor: Actor; label: string; secret: string; /** Teachers only: the short code typed at /signin on a shared laptop. */ code?: string }
 
+/** Short codes avoid characters that are easy to misread (0/O, 1/I/L). */
+const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export const teacherCodeLength = 8;
+/** What a person typed, as a code: upper case, without spaces or dashes. */
+export const normalizeCode = (typed: string) => typed.toUpperCase().replace(/[\s-]/g, '');
+
+/**
+ * Every secret is derived from (role, id, version). The version is the number of times the
+ * coordinator revoked that sign-in (journaled in the night's state, never the secret itself), so a
+ * revocation kills the old link and cookie at once and a new link can be handed out.
+ */
 export class Credentials {
-  private readonly bySecret = new Map<string, Actor>();
-  private readonly byStatusToken = new Map<string, string>();
-  readonly links: SignInLink[] = [];
+  private bySecret = new Map<string, Actor>();
+  private byCode = new Map<string, string>();
+  private byStatusToken = new Map<string, string>();
+  private versions: Record<string, number> = {};
+  private readonly who: { actor: Actor; label: string }[] = [];
+  private readonly familyIds: string[];
 
-  constructor(private readonly key: Buffer, private readonly nightId: string, setup: Bundle) {
-    const add = (role: Role, id: string, label: string) => {
-      const secret = this.mac(`sign-in:${role}:${id}`);
-      this.bySecret.set(secret, { role, id });
-      this.links.push({ actor: { role, id }, label, secret });
-    };
+  constructor(private readonly key: Buffer, private readonly nightId: string, setup: Bundle, versions: Record<string, number> = {}) {
+    const add = (role: Role, id: string, label: string) => this.who.push({ actor: { role, id }, label });
     add('coordinator', 'C1', 'Coordinator');
     for (const k of kioskIds) add('kiosk', k, `Kiosk ${k}`);
-    add('board', 'B1', 'Lobby board');
+    for (const b of deviceIds.board) add('board', b, 'Lobby board');
     for (const t of Object.values(setup.teachers)) add('teacher', t.id, `Teacher ${t.name} (${setup.rooms[t.roomId]?.name ?? t.roomId})`);
     for (const s of Object.values(setup.staff)) add('staff', s.id, `${s.role === 'translator' ? 'Interpreter' : 'Ambassador'} ${s.name}`);
-    for (const f of Object.keys(setup.families)) this.byStatusToken.set(this.statusTokenFor(f), f);
+    this.familyIds = Object.keys(setup.families);
+    this.rebuild(versions);
   }
 
   private mac(subject: string): string {
     return createHmac('sha256', this.key).update(`${this.nightId}\n${subject}`).digest('base64url').slice(0, secretLength);
   }
 
+  private version(role: Role, id: string): number {
+    return this.versions[signInKey(role, id)] ?? 0;
+  }
+
+  /** Version 0 keeps the form links had before revocation existed, so handed-out links stay valid. */
+  private subject(kind: string, role: Role | null, id: string): string {
+    const v = this.version(role ?? 'family', id);
+    return `${kind}:${role ? `${role}:` : ''}${id}${v ? `:v${v}` : ''}`;
+  }
+
+  private rebuild(versions: Record<string, number>): void {
+    this.versions = versions;
+    this.bySecret = new Map();
+    this.byCode = new Map();
+    this.byStatusToken = new Map();
+    for (const { actor } of this.who) {
+      const secret = this.secretFor(actor);
+      this.bySecret.set(secret, actor);
+      if (actor.role === 'teacher') this.byCode.set(this.teacherCodeFor(actor.id), secret);
+    }
+    for (const f of this.familyIds) this.byStatusToken.set(this.statusTokenFor(f), f);
+  }
+
+  /** Takes the night's revocations; returns the sign-ins ("role:id") whose secret just changed. */
+  sync(versions: Record<string, number> | undefined): string[] {
+    const next = versions ?? {};
+    if (next === this.versions) return [];
+    const changed = [...new Set([...Object.keys(next), ...Object.keys(this.versions)])].filter((k) => (next[k] ?? 0) !== (this.versions[k] ?? 0));
+    this.rebuild(next);
+    return changed;
+  }
+
+  private secretFor(actor: Actor): string {
+    return this.mac(this.subject('sign-in', actor.role, actor.id));
+  }
+
+  /** The current sign-in link of every device and person. */
+  get links(): SignInLink[] {
+    return this.who.map(({ actor, label }) => ({
+      actor, label, secret: this.secretFor(actor), ...(actor.role === 'teacher' ? { code: this.teacherCodeFor(actor.id) } : {}),
+    }));
+  }
+
+  /** A teacher's short code: 8 characters of a 31-letter alphabet (about 40 bits), typed on a shared laptop. */
+  teacherCodeFor(teacherId: string): string {
+    const bytes = createHmac('sha256', this.key).update(`${this.nightId}\n${this.subject('code', 'teacher', teacherId)}`).digest();
+    let code = '';
+    for (let i = 0; i < teacherCodeLength; i++) code += codeAlphabet[bytes[i] % codeAlphabet.length];
+    return code;
+  }
+
   statusTokenFor(familyId: string): string {
-    return this.mac(`status:${familyId}`);
+    return this.mac(this.subject('status', null, familyId));
   }
 
   actorForSecret(secret: string): Actor | null {
     return this.bySecret.get(secret) ?? null;
+  }
+
+  /** The sign-in secret a typed teacher code stands for (the cookie holds the secret, as with a link). */
+  secretForCode(typed: string): string | null {
+    return this.byCode.get(normalizeCode(typed)) ?? null;
   }
 
   familyForStatusToken(token: string): string | null {

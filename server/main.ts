@@ -1,11 +1,24 @@
 // `npm start`: one server, the demo night (or the night already in DATA_DIR), and a sign-in link per role.
 import path from 'node:path';
 import { startServer } from './app';
+import { defaultRateLimit, type RateLimit } from './realtime';
+
+/** RATE_LIMIT: unset (20 messages/s, burst 40 per connection), "off", or "PER_SECOND/BURST". */
+function rateLimitFromEnv(value: string | undefined): RateLimit | false {
+  if (!value) return defaultRateLimit;
+  if (value === 'off') return false;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  if (!m) {
+    console.error(`RATE_LIMIT must be "off" or "PER_SECOND/BURST" (e.g. 20/40), not "${value}".`);
+    process.exit(1);
+  }
+  return { ...defaultRateLimit, perSecond: Number(m[1]), burst: Number(m[2]) };
+}
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 
-const server = await startServer({ port, dataDir, publicUrl: process.env.PUBLIC_URL }).catch((e: Error) => {
+const server = await startServer({ port, dataDir, publicUrl: process.env.PUBLIC_URL, rateLimit: rateLimitFromEnv(process.env.RATE_LIMIT) }).catch((e: Error) => {
   console.error(`Conference Night could not start: ${e.message}`);
   process.exit(1);
 });

@@ -12,6 +12,30 @@ import type { Ack, Actor, Command, SystemCommand } from '../shared/protocol';
 import type { FileJournal, JournalRecord, LoadedJournal } from './store/journal';
 
 const snapshotEvery = 500;
+/** The audit log keeps the night's last privileged actions (a night has a few hundred at most). */
+const auditLength = 2000;
+
+/**
+ * One privileged action: who (role and id, never a secret), what (the event), on what (ids only: a
+ * visit, a family, a sign-in), when. Derived from the journal, so it needs nothing more stored.
+ */
+export interface AuditEntry { seq: number; at: number; actor: Actor | null; action: NightEvent['type']; subject: string | null }
+
+/** Coordinator overrides, revocations and the night's import are audited; routine work is not. */
+function auditEntry(record: JournalRecord): AuditEntry | null {
+  const { event, actor } = record;
+  const privileged = actor?.role === 'coordinator' || event.type === 'signInRevoked' || event.type === 'nightCreated';
+  if (!privileged) return null;
+  let subject: string | null = null;
+  if ('visitId' in event) subject = event.visitId;
+  else if ('familyId' in event) subject = event.familyId;
+  else if ('teacherId' in event) subject = event.teacherId;
+  else if ('staffId' in event) subject = event.staffId;
+  else if ('taskId' in event) subject = event.taskId;
+  if (event.type === 'signInRevoked') subject = `${event.role}:${event.id}`;
+  if (event.type === 'nightCreated') subject = event.setup.event.id;
+  return { seq: record.seq, at: event.at, actor, action: event.type, subject };
+}
 
 export class NightHost extends EventEmitter<{ commit: [] }> {
   committed: NightState;
@@ -24,16 +48,21 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   private commitScheduled = false;
   private durableWaiters: { seq: number; resolve: () => void }[] = [];
   private snapshotting = false;
+  /** Privileged actions, oldest first (the coordinator reads them newest first). */
+  private readonly auditEntries: AuditEntry[];
 
   constructor(private readonly journal: FileJournal, loaded: LoadedJournal, readonly epoch = loaded.epoch) {
     super();
-    let state = loaded.snapshot?.state ?? emptyNight;
+    // A snapshot written before a field existed gets that field's empty value.
+    let state: NightState = { ...emptyNight, ...loaded.snapshot?.state };
     let seq = loaded.snapshot?.seq ?? 0;
     for (const [id, s] of loaded.snapshot?.commandIds ?? []) this.commandSeqs.set(id, s);
+    this.auditEntries = [...(loaded.snapshot?.audit ?? [])];
     for (const r of loaded.records) {
       state = evolve(state, r.event);
       seq = r.seq;
       if (r.commandId) this.commandSeqs.set(r.commandId, r.seq);
+      this.audit(r);
     }
     this.committed = this.working = state;
     this.committedSeq = this.workingSeq = seq;
@@ -43,6 +72,18 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   /** The night's identity for clients: another epoch means their remembered seq is meaningless here. */
   get nightId(): string {
     return `${this.committed.setup?.event.id ?? 'none'}.${this.epoch}`;
+  }
+
+  /** The audit log, newest first. */
+  get auditLog(): AuditEntry[] {
+    return [...this.auditEntries].reverse();
+  }
+
+  private audit(record: JournalRecord): void {
+    const entry = auditEntry(record);
+    if (!entry) return;
+    this.auditEntries.push(entry);
+    if (this.auditEntries.length > auditLength) this.auditEntries.splice(0, this.auditEntries.length - auditLength);
   }
 
   /** Runs one validated, authenticated command through the pipeline. */
@@ -86,6 +127,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     this.committed = stateAfter;
     this.committedSeq = seqAfter;
     if (commandId) this.commandSeqs.set(commandId, seqAfter);
+    for (const r of records) this.audit(r);
     this.durableWaiters = this.durableWaiters.filter((w) => (w.seq <= seqAfter ? (w.resolve(), false) : true));
     this.scheduleCommitSignal();
     return { ok: true, seq: seqAfter };
@@ -119,7 +161,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     this.snapshotting = true;
     const seq = this.committedSeq;
     try {
-      await this.journal.writeSnapshot({ seq, state: this.committed, commandIds: [...this.commandSeqs] });
+      await this.journal.writeSnapshot({ seq, state: this.committed, commandIds: [...this.commandSeqs], audit: [...this.auditEntries] });
       this.lastSnapshotSeq = seq;
     } finally {
       this.snapshotting = false;

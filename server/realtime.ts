@@ -27,12 +27,47 @@ interface Audience {
 }
 
 const historyLength = 50;
+
+/**
+ * Per-connection flood limit: a token bucket (messages per second, burst), and a socket that keeps
+ * going over it (more than `disconnectAfter` refusals within `windowMs`) is disconnected. Every
+ * message counts — hello, command and query alike — before any parsing or validation.
+ */
+export interface RateLimit { perSecond: number; burst: number; disconnectAfter: number; windowMs: number }
+export const defaultRateLimit: RateLimit = { perSecond: 20, burst: 40, disconnectAfter: 100, windowMs: 10_000 };
+
+export interface RealtimeOptions { rateLimit?: RateLimit | false }
+
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  private refusals = 0;
+  private windowStart = 0;
+  constructor(private readonly limit: RateLimit) { this.tokens = limit.burst; }
+
+  /** 'ok', 'refuse' (answer rate_limited) or 'disconnect' (a sustained flood). */
+  take(): 'ok' | 'refuse' | 'disconnect' {
+    const now = performance.now();
+    this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.last) / 1000) * this.limit.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return 'ok';
+    }
+    if (now - this.windowStart > this.limit.windowMs) { this.windowStart = now; this.refusals = 0; }
+    return ++this.refusals > this.limit.disconnectAfter ? 'disconnect' : 'refuse';
+  }
+}
+
+const rateLimited = { ok: false, code: 'rate_limited', message: 'Too many requests; please slow down.' } as const;
 const roles: Role[] = ['kiosk', 'teacher', 'coordinator', 'board', 'staff', 'family'];
 
 export const audienceKey = (actor: Actor) => `${actor.role}:${actor.id}`;
 
-export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number): void {
+export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number, options: RealtimeOptions = {}): void {
   const audiences = new Map<string, Audience>();
+  const rateLimit = options.rateLimit === undefined ? defaultRateLimit : options.rateLimit;
+  const floodWarned = new Map<string, number>();
 
   io.use((socket, next) => {
     const actor = authenticate(socket, credentials);
@@ -74,6 +109,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   };
 
   host.on('commit', () => {
+    // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
+    for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
     for (const [key, audience] of audiences) {
       if (audience.sockets === 0) continue;
       const change = refresh(audience);
@@ -89,6 +126,29 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     audience.sockets++;
     void socket.join(key);
     socket.on('disconnect', () => { audience.sockets--; });
+
+    if (rateLimit) {
+      const bucket = new TokenBucket(rateLimit);
+      // Runs before the handlers below: a message over the limit is answered and goes no further.
+      socket.use((packet, next) => {
+        const [event] = packet;
+        const ack = packet.at(-1);
+        const verdict = bucket.take();
+        if (verdict === 'ok') return next();
+        if (verdict === 'disconnect') {
+          if (!socket.connected) return;
+          // One line per sign-in and minute, whatever the flood (ids only, never a secret).
+          const now = Date.now();
+          if (now - (floodWarned.get(key) ?? 0) > 60_000) {
+            floodWarned.set(key, now);
+            console.warn(`Disconnected ${key}: it kept sending more than ${rateLimit.perSecond} messages a second (last: ${String(event).slice(0, 20)}).`);
+          }
+          socket.disconnect(true);
+          return;
+        }
+        if (typeof ack === 'function') (ack as (a: unknown) => void)(rateLimited);
+      });
+    }
 
     socket.on('hello', (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
@@ -124,7 +184,11 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       const query = parsed.data;
       if (query.type === 'signInLinks') {
         if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can see sign-in links.' });
-        return reply({ ok: true, data: credentials.links.map((l) => ({ role: l.actor.role, id: l.actor.id, label: l.label, secret: l.secret })) });
+        return reply({ ok: true, data: credentials.links.map((l) => ({ role: l.actor.role, id: l.actor.id, label: l.label, secret: l.secret, code: l.code })) });
+      }
+      if (query.type === 'auditLog') {
+        if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can read the audit log.' });
+        return reply({ ok: true, data: host.auditLog });
       }
       if (actor.role !== 'kiosk' && actor.role !== 'coordinator') {
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
@@ -156,5 +220,7 @@ function authenticate(socket: Socket, credentials: Credentials): Actor | null {
 function invalid(error: z.ZodError): { ok: false; code: 'invalid'; message: string } {
   const first = error.issues[0];
   const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-  return { ok: false, code: 'invalid', message: `The request was not understood (${where}${first?.message ?? 'invalid'}).` };
+  // Never echo much of what was sent (a 500-character key, a huge string): a short reason is enough.
+  const reason = `${where}${first?.message ?? 'invalid'}`;
+  return { ok: false, code: 'invalid', message: `The request was not understood (${reason.length > 120 ? `${reason.slice(0, 120)}…` : reason}).` };
 }

@@ -57,12 +57,15 @@ export const declineTaskSchema = command('declineTask', { taskId: id });
 export const finishTaskSchema = command('finishTask', { taskId: id });
 export const openNightSchema = command('openNight', {});
 export const closeNightSchema = command('closeNight', {});
+/** The coordinator revokes a device's or person's sign-in at once; a new link can then be handed out. */
+export const revokeSignInSchema = command('revokeSignIn', { role: z.enum(['kiosk', 'teacher', 'board', 'staff', 'family']), id });
 
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
   putBackSchema, saveCommitmentsSchema, saveNoteSchema,
   stepOutSchema, returnSchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
+  revokeSignInSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** The server's own clock tick (lapsed offers, families back from stepping out); never from a client. */
@@ -77,6 +80,8 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('familyDetails'), familyId: id }),
   /** The coordinator's sheet of sign-in links for every device and person (and the rehearsal's bots). */
   z.strictObject({ type: z.literal('signInLinks') }),
+  /** The coordinator's audit log of privileged actions (overrides, revocations, imports), newest first. */
+  z.strictObject({ type: z.literal('auditLog') }),
 ]);
 export type Query = z.infer<typeof querySchema>;
 

@@ -2,7 +2,7 @@
 // of it) plus a periodic snapshot. Appends that arrive while a write is in flight are written and
 // synced together (group commit), so durability costs one fsync per batch, not per command.
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Actor } from '../../shared/protocol';
@@ -21,6 +21,8 @@ export interface Snapshot {
   state: NightState;
   /** commandId → seq, so that a retried command stays a duplicate across restarts. */
   commandIds: [string, number][];
+  /** The audit log up to seq (older snapshots have none). */
+  audit?: { seq: number; at: number; actor: Actor | null; action: NightEvent['type']; subject: string | null }[];
 }
 
 export interface LoadedJournal {
@@ -33,6 +35,19 @@ export interface LoadedJournal {
 }
 
 const fileMode = 0o600;
+const dirMode = 0o700;
+
+/**
+ * The night's data (children's names, families' phone digits, teachers' notes, the server key) is
+ * readable by the owner only: the directory 0700, every file 0600, also when an older version or a
+ * hand-made directory left them wider (new files are created 0600 anyway).
+ */
+export async function restrictDataDir(dir: string): Promise<void> {
+  await chmod(dir, dirMode);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile()) await chmod(path.join(dir, entry.name), fileMode);
+  }
+}
 
 export class FileJournal {
   private pending: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -42,7 +57,8 @@ export class FileJournal {
   private constructor(private readonly dir: string, private readonly handle: FileHandle) {}
 
   static async open(dir: string): Promise<{ journal: FileJournal; loaded: LoadedJournal }> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: dirMode });
+    await restrictDataDir(dir);
     const loaded = await load(dir);
     const handle = await open(path.join(dir, 'journal.ndjson'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
     return { journal: new FileJournal(dir, handle), loaded };

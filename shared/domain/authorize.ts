@@ -28,6 +28,7 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   finishTask: { roles: ['staff', 'coordinator'], what: 'finish assignments' },
   openNight: { roles: ['coordinator'], what: 'open the night' },
   closeNight: { roles: ['coordinator'], what: 'close the night' },
+  revokeSignIn: { roles: ['coordinator'], what: 'revoke a sign-in' },
   tick: { roles: ['system'], what: 'advance the clock' },
 };
 

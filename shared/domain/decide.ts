@@ -5,7 +5,7 @@ import { localToEpoch, minute } from '../clock';
 import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, interpreterFor, needsInterpreter, walkMs } from './routing';
-import { visitIdOf, type NightEvent, type NightState, type Visit } from './state';
+import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
@@ -198,6 +198,17 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       }
       if (task.status !== 'accepted') return refuse('conflict', 'Only an accepted assignment can be finished.');
       return accept({ type: 'escortDone', at, taskId: task.id });
+    }
+
+    case 'revokeSignIn': {
+      const { role, id } = command;
+      const known = role === 'teacher' ? !!setup.teachers[id]
+        : role === 'staff' ? !!setup.staff[id]
+          : role === 'family' ? !!setup.families[id]
+            : (deviceIds[role] as readonly string[]).includes(id);
+      if (!known) return refuse('not_found', `No ${role} ${id} signs in tonight.`);
+      const version = (state.signInVersions?.[signInKey(role, id)] ?? 0) + 1;
+      return accept({ type: 'signInRevoked', at, role, id, version });
     }
 
     case 'tick': {

@@ -2,7 +2,7 @@
 // refuses (decide did the checking) and never mutates its input, so a replayed journal, the server,
 // the simulator and the tests all arrive at the same state.
 import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherState, Visit } from './state';
-import { lobbyRoomId } from './state';
+import { lobbyRoomId, signInKey } from './state';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
   const s: NightState = { ...state, clock: Math.max(state.clock, event.at) };
@@ -124,6 +124,8 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     }
     case 'escortAccepted':
       return withTask(s, { ...s.tasks[event.taskId], status: 'accepted' });
+    case 'signInRevoked':
+      return { ...s, signInVersions: { ...s.signInVersions, [signInKey(event.role, event.id)]: event.version } };
     case 'escortDone': {
       const task = s.tasks[event.taskId];
       const next = withTask(s, { ...task, status: 'done' });

@@ -99,11 +99,23 @@ export interface NightState {
   finished: { count: number; totalMs: number };
   /** Time of the last event: the night's clock as far as the pure core knows it. */
   clock: number;
+  /**
+   * How many times each sign-in ("role:id") has been revoked. The server derives every secret from
+   * (role, id, version), so a revocation is journaled without any secret in it, and the old link dies.
+   */
+  signInVersions: Record<string, number>;
 }
+
+/** The devices that are not people in the bundle: one coordinator, two kiosks, one lobby board. */
+export const deviceIds = { coordinator: ['C1'], kiosk: ['K1', 'K2'], board: ['B1'] } as const;
+/** The sign-ins the coordinator can revoke (not their own: that would lock the night out). */
+export const revocableRoles = ['kiosk', 'teacher', 'board', 'staff', 'family'] as const;
+export type RevocableRole = (typeof revocableRoles)[number];
+export const signInKey = (role: string, id: string) => `${role}:${id}`;
 
 export const emptyNight: NightState = {
   setup: null, phase: 'setup', checkIns: {}, visits: {}, teachers: {}, staff: {}, tasks: {},
-  ticketsIssued: 0, finished: { count: 0, totalMs: 0 }, clock: 0,
+  ticketsIssued: 0, finished: { count: 0, totalMs: 0 }, clock: 0, signInVersions: {},
 };
 
 type E<T extends string, D = object> = { type: T; at: number } & D;
@@ -135,7 +147,9 @@ export type NightEvent =
   | E<'escortOfferLapsed', { taskId: string; staffId: string; declined: boolean }>
   | E<'escortUnassigned', { taskId: string; familyId: string; visitId: string; fromRoomId: string; toRoomId: string }>
   | E<'escortAccepted', { taskId: string }>
-  | E<'escortDone', { taskId: string }>;
+  | E<'escortDone', { taskId: string }>
+  /** The coordinator revoked a device's or person's sign-in: its link and sessions stop working. */
+  | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>;
 
 export type NightEventType = NightEvent['type'];
 

@@ -23,7 +23,8 @@ const startTimeoutMs = 20_000;
  * spawned would kill only the wrapper and leave the real server running (and writing) as an orphan.
  */
 export function startServerProcess(dataDir: string): Promise<ServerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir };
+  // The crash tests send hundreds of commands at once from one kiosk: no per-connection flood limit.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, RATE_LIMIT: 'off' };
   delete env.PUBLIC_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
