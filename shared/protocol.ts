@@ -46,6 +46,9 @@ export const saveNoteSchema = command('saveNote', { visitId: id, text: z.string(
 /** "We're stepping out — hold our place": no calls for up to 15 minutes. */
 export const stepOutSchema = command('stepOut', { familyId: id, minutes: z.number().int().min(1).max(15) });
 export const returnSchema = command('returnToLine', { familyId: id });
+/** "We're at the art show": still present for the engine, called from there. */
+export const joinActivitySchema = command('joinActivity', { familyId: id, activityId: id });
+export const leaveActivitySchema = command('leaveActivity', { familyId: id });
 /** "We have to leave": cancels every visit not yet held. */
 export const leaveSchema = command('leave', { familyId: id });
 export const takeBreakSchema = command('takeBreak', { teacherId: id, minutes: z.number().int().min(1).max(120).nullable() });
@@ -63,7 +66,7 @@ export const revokeSignInSchema = command('revokeSignIn', { role: z.enum(['kiosk
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
   putBackSchema, saveCommitmentsSchema, saveNoteSchema,
-  stepOutSchema, returnSchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
+  stepOutSchema, returnSchema, joinActivitySchema, leaveActivitySchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
   revokeSignInSchema,
 ]);

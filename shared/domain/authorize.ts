@@ -18,6 +18,8 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   saveNote: { roles: ['teacher'], what: 'write a teacher\'s private note' },
   stepOut: { roles: ['family', 'kiosk', 'coordinator'], what: 'hold a family\'s place' },
   returnToLine: { roles: ['family', 'kiosk', 'coordinator'], what: 'bring a family back' },
+  joinActivity: { roles: ['family', 'kiosk', 'coordinator'], what: 'say where a family is' },
+  leaveActivity: { roles: ['family', 'kiosk', 'coordinator'], what: 'say where a family is' },
   leave: { roles: ['family', 'coordinator'], what: 'cancel a family\'s evening' },
   takeBreak: { roles: ['teacher', 'coordinator'], what: 'start a break' },
   runningLate: { roles: ['teacher', 'coordinator'], what: 'mark a teacher late' },

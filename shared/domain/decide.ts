@@ -150,6 +150,19 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       if (c.steppedOutUntil === null) return refuse('conflict', 'That family is already in line.');
       return accept({ type: 'familyReturned', at, familyId: c.familyId });
     }
+    case 'joinActivity':
+    case 'leaveActivity': {
+      const c = state.checkIns[command.familyId];
+      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (command.type === 'leaveActivity') {
+        return c.activityId === null ? refuse('conflict', 'That family is not at an activity.') : accept({ type: 'familyLeftActivity', at, familyId: c.familyId });
+      }
+      if (!setup.activities.some((a) => a.id === command.activityId)) return refuse('not_found', 'No such activity tonight.');
+      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'You have been called: please go to the room first.');
+      if (c.activityId === command.activityId) return refuse('conflict', 'Already there.');
+      return accept({ type: 'familyJoinedActivity', at, familyId: c.familyId, activityId: command.activityId });
+    }
+
     case 'leave': {
       const c = state.checkIns[command.familyId];
       if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');

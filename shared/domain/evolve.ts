@@ -33,13 +33,14 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       const checkIn: CheckIn = {
         familyId: event.familyId, ticket: event.ticket, at, language: event.language,
         wantsInterpreter: event.wantsInterpreter, wantsEscort: event.wantsEscort,
-        visitIds: event.visits.map((v) => v.visitId), roomId: lobbyRoomId, freeSince: at, steppedOutUntil: null, leftAt: null,
+        visitIds: event.visits.map((v) => v.visitId), roomId: lobbyRoomId, freeSince: at, steppedOutUntil: null, activityId: null, leftAt: null,
       };
       return { ...s, visits, ticketsIssued: s.ticketsIssued + 1, checkIns: { ...s.checkIns, [event.familyId]: checkIn } };
     }
     case 'familyCalled': {
       const visit = s.visits[event.visitId];
-      const next = withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
+      let next = withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
+      if (next.checkIns[visit.familyId].activityId !== null) next = withCheckIn(next, visit.familyId, { activityId: null }); // called away from it
       return withTeacher(next, visit.teacherId, { calledVisitId: visit.id });
     }
     case 'conferenceStarted': {
@@ -78,6 +79,13 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       return withVisit(s, { ...s.visits[event.visitId], commitments: event.commitments });
     case 'noteSaved':
       return withVisit(s, { ...s.visits[event.visitId], note: event.text });
+    case 'familyJoinedActivity': {
+      // Walking times to the next conference count from the activity's room.
+      const roomId = s.setup!.activities.find((a) => a.id === event.activityId)?.roomId ?? s.checkIns[event.familyId].roomId;
+      return withCheckIn(s, event.familyId, { activityId: event.activityId, roomId });
+    }
+    case 'familyLeftActivity':
+      return withCheckIn(s, event.familyId, { activityId: null });
     case 'familySteppedOut':
       return withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
     case 'familyReturned':

@@ -16,7 +16,8 @@ export type Whereabouts =
   | { kind: 'between'; roomName: string }
   | { kind: 'called'; teacherName: string; roomName: string }
   | { kind: 'withTeacher'; teacherName: string; roomName: string; until: number | null }
-  | { kind: 'steppedOut'; until: number };
+  | { kind: 'steppedOut'; until: number }
+  | { kind: 'activity'; title: string };
 
 export interface TeacherLineEntry {
   visitId: string; ticket: string; guardianName: string; children: string[]; language: string;
@@ -70,7 +71,11 @@ export interface FamilyVisitView {
 }
 export interface FamilyView {
   role: 'family'; night: NightInfo;
-  family: { ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean };
+  /** The family's own id, for the commands its page sends. */
+  familyId: string;
+  family: { ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null };
+  /** Tonight's activities, to join while waiting. */
+  activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null }[];
   visits: FamilyVisitView[];
 }
 export interface KioskView { role: 'kiosk'; night: NightInfo }
@@ -142,6 +147,9 @@ function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabout
   if (out !== null && out > state.clock) return { kind: 'steppedOut', until: out };
   const busy = familyBusyWith(state, visit.familyId);
   if (!busy || busy.id === visit.id) {
+    const activityId = state.checkIns[visit.familyId].activityId;
+    const activity = activityId ? setup.activities.find((a) => a.id === activityId) : undefined;
+    if (activity) return { kind: 'activity', title: activity.title };
     const roomId = state.checkIns[visit.familyId].roomId;
     return roomId === lobbyRoomId ? { kind: 'lobby' } : { kind: 'between', roomName: setup.rooms[roomId]?.name ?? roomId };
   }
@@ -230,12 +238,15 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
     };
   });
   return {
-    role: 'family', night,
+    role: 'family', night, familyId,
     family: {
       ticket: checkIn?.ticket ?? null, guardianFirstName: family.guardianName.trim().split(/\s+/)[0],
-      language: checkIn?.language ?? family.language, checkedIn: !!checkIn,
+      language: checkIn?.language ?? family.language, checkedIn: !!checkIn, activityId: checkIn?.activityId ?? null,
     },
     visits,
+    activities: setup.activities.map((a) => ({
+      id: a.id, title: a.title, kind: a.kind, roomName: a.roomId ? setup.rooms[a.roomId]?.name ?? null : null, startsAt: a.startsAt, endsAt: a.endsAt,
+    })),
   };
 }
 

@@ -48,6 +48,8 @@ export interface CheckIn {
   freeSince: number;
   /** "Hold our place": the family is out (dinner, the car) until then. */
   steppedOutUntil: number | null;
+  /** At one of tonight's activities (the art show, the band): present, called from there. */
+  activityId: string | null;
   leftAt: number | null;
 }
 
@@ -138,6 +140,8 @@ export type NightEvent =
   | E<'noteSaved', { visitId: string; text: string }>
   | E<'familySteppedOut', { familyId: string; until: number }>
   | E<'familyReturned', { familyId: string }>
+  | E<'familyJoinedActivity', { familyId: string; activityId: string }>
+  | E<'familyLeftActivity', { familyId: string }>
   | E<'familyLeft', { familyId: string }>
   | E<'teacherBreakStarted', { teacherId: string; until: number | null }>
   | E<'teacherRunningLate', { teacherId: string; until: number }>

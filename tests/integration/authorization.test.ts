@@ -25,6 +25,8 @@ const allowed: Record<CommandType, Who[]> = {
   saveNote: ['teacher'],
   stepOut: ['family', 'kiosk', 'coordinator'],
   returnToLine: ['family', 'kiosk', 'coordinator'],
+  joinActivity: ['family', 'kiosk', 'coordinator'],
+  leaveActivity: ['family', 'kiosk', 'coordinator'],
   leave: ['family', 'coordinator'],
   takeBreak: ['teacher', 'coordinator'],
   runningLate: ['teacher', 'coordinator'],
@@ -80,7 +82,8 @@ function commandOf(type: CommandType): Command {
     case 'saveCommitments': return { ...base, type, visitId, commitments: [{ who: 'family', text: 'Read together every night' }] };
     case 'saveNote': return { ...base, type, visitId, text: 'Private: ask about reading' };
     case 'stepOut': return { ...base, type, familyId: 'F0001', minutes: 5 };
-    case 'returnToLine': case 'leave': return { ...base, type, familyId: 'F0001' };
+    case 'returnToLine': case 'leave': case 'leaveActivity': return { ...base, type, familyId: 'F0001' };
+    case 'joinActivity': return { ...base, type, familyId: 'F0001', activityId: 'ACT3' };
     case 'takeBreak': return { ...base, type, teacherId: 'T001', minutes: 5 };
     case 'runningLate': return { ...base, type, teacherId: 'T001', minutes: 5 };
     case 'resume': return { ...base, type, teacherId: 'T001' };
@@ -94,7 +97,7 @@ function commandOf(type: CommandType): Command {
 // The order in which the commands are tried: the night stays open and the family here until the end.
 const order: CommandType[] = [
   'checkIn', 'acceptTask', 'declineTask', 'finishTask', 'setStaffStatus', 'startConference', 'saveCommitments', 'saveNote',
-  'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine',
+  'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine', 'joinActivity', 'leaveActivity',
   'leave', 'openNight', 'closeNight', 'revokeSignIn',
 ];
 

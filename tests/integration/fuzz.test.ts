@@ -26,7 +26,8 @@ function validCommand(type: CommandType, n: number): Payload {
     case 'saveCommitments': return { ...base, visitId: 'F0001:T001', commitments: [{ who: 'teacher', text: 'Call on Friday' }] };
     case 'saveNote': return { ...base, visitId: 'F0001:T001', text: 'note' };
     case 'stepOut': return { ...base, familyId: 'F0001', minutes: 5 };
-    case 'returnToLine': case 'leave': return { ...base, familyId: 'F0001' };
+    case 'returnToLine': case 'leave': case 'leaveActivity': return { ...base, familyId: 'F0001' };
+    case 'joinActivity': return { ...base, familyId: 'F0001', activityId: 'ACT3' };
     case 'takeBreak': return { ...base, teacherId: 'T001', minutes: 10 };
     case 'runningLate': return { ...base, teacherId: 'T001', minutes: 10 };
     case 'resume': return { ...base, teacherId: 'T001' };
