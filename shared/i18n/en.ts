@@ -174,7 +174,7 @@ export const en = {
   'coordinator.role.kiosk': 'Kiosk',
   'coordinator.role.board': 'Lobby board',
   'coordinator.role.teacher': 'Teacher',
-  'coordinator.role.staff': 'Interpreter or ambassador',
+  'coordinator.role.staff': 'Staff',
   'coordinator.role.family': 'Family',
   'coordinator.role.system': 'System',
   'coordinator.audit': 'Audit log',
@@ -206,6 +206,11 @@ export const en = {
 
   'staff.title': 'Ambassador',
   'staff.hello': 'Hello, {name}. Your assignments will appear here.',
+  'staff.escort': 'Escort the {family} family ({language}, {people} people) from {from} to {to} — {teacher}',
+  'staff.accept': 'Accept',
+  'staff.decline': "Can't",
+  'staff.done': 'Done',
+  'staff.noTasks': 'Nothing for you right now.',
 } as const;
 
 export type MessageKey = keyof typeof en;
