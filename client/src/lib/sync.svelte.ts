@@ -26,12 +26,18 @@ export class SyncClient<V> {
   #connection = $state<ConnectionState>('connecting');
   #seq: number | null = null;
   #nightId: string | null = null;
+  #closed = false;
   readonly socket: Socket;
 
   constructor(options: SyncOptions) {
     this.socket = io(options.url ?? '', { transports: ['websocket'], auth: options.auth });
     this.socket.on('connect', () => this.#hello());
-    this.socket.on('disconnect', () => { this.#connection = 'offline'; });
+    this.socket.on('disconnect', (reason) => {
+      this.#connection = 'offline';
+      // Socket.IO does not retry a disconnect the server made (a revoked sign-in, a flood). Try once
+      // more after a moment: a revoked sign-in is then refused ('unauthorized') and shows as signed out.
+      if (reason === 'io server disconnect') setTimeout(() => { if (!this.#closed) this.socket.connect(); }, 1_000);
+    });
     this.socket.on('connect_error', (err) => {
       this.#connection = err.message === 'unauthorized' ? 'signed-out' : 'offline';
       // An unauthorised socket is not retried by Socket.IO; nothing will change until a new sign-in.
@@ -96,6 +102,7 @@ export class SyncClient<V> {
   }
 
   close(): void {
+    this.#closed = true;
     this.socket.close();
   }
 }
