@@ -1,4 +1,5 @@
-// A real server per test file, in-process on an ephemeral port with its own data directory.
+// A real server per test, in-process on an ephemeral port with its own data directory, so that no
+// test sees another test's families.
 import { test as base, type Browser, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,14 +9,14 @@ import { startServer, type RunningServer } from '../../server/app';
 import { demoNightEvents } from '../../server/demo';
 import type { Ack } from '../../shared/protocol';
 
-export const test = base.extend<object, { server: RunningServer }>({
-  server: [async ({}, use) => {
+export const test = base.extend<{ server: RunningServer }>({
+  server: async ({}, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'cn-e2e-'));
     const server = await startServer({ dataDir, port: 0 });
     await use(server);
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
-  }, { scope: 'worker' }],
+  },
 });
 export { expect } from '@playwright/test';
 
