@@ -63,17 +63,13 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       const next = withVisit(s, event.removed
         ? { ...visit, status: 'cancelled', noShows: visit.noShows + 1, noShowAt: at }
         : { ...visit, status: 'waiting', queuedAt: at, calledAt: null, interpreterId: null, noShows: visit.noShows + 1, noShowAt: at });
-      return withTeacher(next, visit.teacherId, { calledVisitId: null });
+      return cancelEscorts(withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id]);
     }
     case 'familyPutBack': {
       // Back in line with their place kept (queuedAt unchanged); the escort on the way is called off.
       const visit = s.visits[event.visitId];
-      let next = withVisit(s, { ...visit, status: 'waiting', calledAt: null, interpreterId: null });
-      next = withTeacher(next, visit.teacherId, { calledVisitId: null });
-      for (const task of Object.values(next.tasks)) {
-        if (task.visitId === visit.id && task.status !== 'done' && task.status !== 'cancelled') next = withTask(next, { ...task, status: 'cancelled' });
-      }
-      return next;
+      const next = withVisit(s, { ...visit, status: 'waiting', calledAt: null, interpreterId: null });
+      return cancelEscorts(withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id]);
     }
     case 'commitmentsSaved':
       return withVisit(s, { ...s.visits[event.visitId], commitments: event.commitments });
@@ -99,7 +95,7 @@ export function evolve(state: NightState, event: NightEvent): NightState {
           if (v.status === 'called') next = withTeacher(next, v.teacherId, { calledVisitId: null });
         }
       }
-      return next;
+      return cancelEscorts(next, s.checkIns[event.familyId].visitIds);
     }
     case 'teacherBreakStarted':
       return withTeacher(s, event.teacherId, { breakUntil: event.until ?? Number.MAX_SAFE_INTEGER });
@@ -140,6 +136,17 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       return task.staffId ? withStaff(next, task.staffId, { roomId: task.toRoomId }) : next;
     }
   }
+}
+
+/** The call behind these visits is off: so is any escort still offered or on its way for it. */
+function cancelEscorts(state: NightState, visitIds: string[]): NightState {
+  let next = state;
+  for (const task of Object.values(state.tasks)) {
+    if (visitIds.includes(task.visitId) && (task.status === 'offered' || task.status === 'accepted' || task.status === 'unassigned')) {
+      next = withTask(next, { ...task, status: 'cancelled' });
+    }
+  }
+  return next;
 }
 
 function withVisit(state: NightState, visit: Visit): NightState {

@@ -47,3 +47,25 @@ describe('the ambassador view', () => {
     expect((viewFor(state, { role: 'staff', id: task.staffId! }) as StaffView).tasks[0].status).toBe('accepted');
   });
 });
+
+describe('escorts follow the call', () => {
+  it('given an escort offered for a call, when the family does not arrive, then the offer is called off and the ambassador sees nothing', () => {
+    let state = evolveAll(emptyNight, [{ type: 'nightCreated', at, setup }, { type: 'nightOpened', at }]);
+    state = run(state, { type: 'checkIn', familyId: 'F0017', teacherIds: ['T018'] }, { role: 'kiosk', id: 'K1' });
+    state = run(state, { type: 'callFamily', teacherId: 'T018' }, { role: 'teacher', id: 'T018' });
+    const task = Object.values(state.tasks)[0];
+    state = run(state, { type: 'markNoShow', visitId: task.visitId }, { role: 'teacher', id: 'T018' }, at + 5 * 60_000);
+    expect(state.tasks[task.id].status).toBe('cancelled');
+    expect((viewFor(state, { role: 'staff', id: task.staffId! }) as StaffView).tasks).toEqual([]);
+  });
+
+  it('given an accepted escort, when the family has to leave, then the escort is called off', () => {
+    let state = evolveAll(emptyNight, [{ type: 'nightCreated', at, setup }, { type: 'nightOpened', at }]);
+    state = run(state, { type: 'checkIn', familyId: 'F0017', teacherIds: ['T018'] }, { role: 'kiosk', id: 'K1' });
+    state = run(state, { type: 'callFamily', teacherId: 'T018' }, { role: 'teacher', id: 'T018' });
+    const task = Object.values(state.tasks)[0];
+    state = run(state, { type: 'acceptTask', taskId: task.id }, { role: 'staff', id: task.staffId! });
+    state = run(state, { type: 'leave', familyId: 'F0017' }, { role: 'family', id: 'F0017' });
+    expect(state.tasks[task.id].status).toBe('cancelled');
+  });
+});
