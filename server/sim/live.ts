@@ -4,12 +4,12 @@
 // the family has had time to walk over and end when the conference has lasted what durations.csv
 // says; ambassadors accept escorts after a few seconds. Everything is sped up by `speed`; the server
 // keeps its own (real) clock.
-import jsonPatch, { type Operation } from 'fast-json-patch';
 import { io, type Socket } from 'socket.io-client';
 import type { Bundle } from '../../shared/bundle';
 import { minute } from '../../shared/clock';
 import type { StaffView, TeacherView } from '../../shared/domain/projections';
-import { ackSchema, queryAnswerSchema, syncMessageSchema, type Ack } from '../../shared/protocol';
+import { ackSchema, queryAnswerSchema, type Ack } from '../../shared/protocol';
+import { applySync, emptyReplica, type Replica as SyncReplica } from '../../shared/sync';
 import type { NightInputs } from './simulate';
 
 export interface RehearsalOptions {
@@ -29,9 +29,7 @@ export interface RehearsalResult { checkedIn: number; conferences: number; calls
 
 /** One socket holding a role's view, kept up to date the way the browser's sync client does. */
 class Replica<V> {
-  view: V | null = null;
-  private seq: number | null = null;
-  private nightId: string | null = null;
+  private replica: SyncReplica<V> = emptyReplica;
   readonly socket: Socket;
 
   constructor(url: string, auth: Record<string, string>, private readonly onChange: (view: V) => void = () => {}) {
@@ -40,20 +38,21 @@ class Replica<V> {
     this.socket.on('sync', (message: unknown) => this.apply(message));
   }
 
+  get view(): V | null { return this.replica.view; }
+
   private async hello() {
-    this.apply(await this.socket.timeout(10_000).emitWithAck('hello', { nightId: this.nightId, lastSeq: this.seq }).catch(() => null));
+    const { nightId, seq } = this.replica;
+    this.apply(await this.socket.timeout(10_000).emitWithAck('hello', { nightId, lastSeq: seq }).catch(() => null));
   }
 
   private apply(raw: unknown) {
-    const parsed = syncMessageSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const m = parsed.data;
-    if (m.kind === 'snapshot') this.view = m.view as V;
-    else if (m.nightId !== this.nightId || m.fromSeq !== this.seq || this.view === null) return void this.hello();
-    else if (m.patch.length) this.view = jsonPatch.applyPatch(this.view, m.patch as Operation[], false, false).newDocument;
-    this.nightId = m.nightId;
-    this.seq = m.seq;
-    if (this.view) this.onChange(this.view);
+    const outcome = applySync(this.replica, raw);
+    if (!outcome.ok) {
+      if (outcome.reason === 'gap') void this.hello();
+      return;
+    }
+    this.replica = outcome.replica;
+    if (this.replica.view) this.onChange(this.replica.view);
   }
 
   async send(command: Record<string, unknown>): Promise<Ack> {

@@ -4,6 +4,8 @@ export const en = {
   'connection.online': 'Live',
   'connection.connecting': 'Connecting…',
   'connection.offline': 'Offline — reconnecting',
+  'connection.noAnswer': 'No connection to the server. Please try again.',
+  'connection.unreadable': 'The server sent an answer this page does not understand.',
   'connection.signed-out': 'Not signed in — open your sign-in link',
   'common.room': 'Room',
   'common.minutes': '{n} min',

@@ -2,12 +2,16 @@
 // state and the last seq; pages only read it and send commands through it.
 // On every (re)connect it says `hello` with the seq it has; the server answers with the changes
 // since then or with the whole view. A delta that does not follow on from our seq triggers a new hello.
-import jsonPatch, { type Operation } from 'fast-json-patch';
 import { io, type Socket } from 'socket.io-client';
-import { ackSchema, queryAnswerSchema, syncMessageSchema, type Ack, type Command, type Query, type QueryAnswer, type Role } from '../../../shared/protocol';
+import { ackSchema, queryAnswerSchema, type Ack, type Command, type Query, type QueryAnswer, type Role } from '../../../shared/protocol';
+import { applySync } from '../../../shared/sync';
+import { t } from './i18n.svelte';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'signed-out';
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
+
+const offline = () => ({ ok: false as const, code: 'unavailable' as const, message: t('connection.noAnswer') });
+const unreadable = () => ({ ok: false as const, code: 'invalid' as const, message: t('connection.unreadable') });
 
 export function newCommandId(): string {
   // crypto.randomUUID needs a secure context; a school network may serve plain http.
@@ -58,27 +62,15 @@ export class SyncClient<V> {
     }
   }
 
-  /** Applies a sync message; false (and a fresh hello) when it cannot be used. */
+  /** Applies a sync message; false (and, after a gap, a fresh hello) when it cannot be used. */
   #apply(raw: unknown): boolean {
-    const parsed = syncMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      console.error('Conference Night: a malformed sync message was ignored', parsed.error.issues[0]);
+    const outcome = applySync<V>({ view: this.#view, seq: this.#seq, nightId: this.#nightId }, raw);
+    if (!outcome.ok) {
+      if (outcome.reason === 'gap') void this.#hello(); // ask again rather than guess
+      else console.error('Conference Night: a malformed sync message was ignored');
       return false;
     }
-    const message = parsed.data;
-    if (message.kind === 'snapshot') {
-      this.#view = message.view as V;
-    } else {
-      if (message.nightId !== this.#nightId || message.fromSeq !== this.#seq || this.#view === null) {
-        void this.#hello(); // a gap: ask again rather than guess
-        return false;
-      }
-      if (message.patch.length) {
-        this.#view = jsonPatch.applyPatch(this.#view, message.patch as Operation[], false, false).newDocument;
-      }
-    }
-    this.#nightId = message.nightId;
-    this.#seq = message.seq;
+    ({ view: this.#view, seq: this.#seq, nightId: this.#nightId } = outcome.replica);
     return true;
   }
 
@@ -86,18 +78,18 @@ export class SyncClient<V> {
   async send(command: CommandInput, commandId = newCommandId()): Promise<Ack> {
     try {
       const parsed = ackSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('command', { ...command, commandId }));
-      return parsed.success ? parsed.data : { ok: false, code: 'invalid', message: 'The server sent an answer this page does not understand.' };
+      return parsed.success ? parsed.data : unreadable();
     } catch {
-      return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
+      return offline();
     }
   }
 
   async query<T>(query: Query): Promise<QueryAnswer<T>> {
     try {
       const parsed = queryAnswerSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('query', query));
-      return parsed.success ? (parsed.data as QueryAnswer<T>) : { ok: false, code: 'invalid', message: 'The server sent an answer this page does not understand.' };
+      return parsed.success ? (parsed.data as QueryAnswer<T>) : unreadable();
     } catch {
-      return { ok: false, code: 'unavailable', message: 'No connection to the server. Please try again.' };
+      return offline();
     }
   }
 
