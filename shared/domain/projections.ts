@@ -91,7 +91,7 @@ export interface CoordinatorView {
   /** Families lately marked as not arrived, newest first: back in line once, then taken out of it. */
   noShows: CoordinatorNoShow[];
   /** How many families went to each activity tonight, how many are there now, and how many ticked its checklist. */
-  activityCounts: { id: string; title: string; kind: string; families: number; now: number; ticked: number }[];
+  activityCounts: { id: string; title: string; kind: string; checklistItems: number; families: number; now: number; ticked: number }[];
   /** Everyone who can interpret (interpreters, bilingual ambassadors), with where they are pinned. */
   interpreters: { id: string; name: string; role: string; languages: string[]; status: string; pin: { teacherId: string; teacherName: string; roomName: string; until: number } | null }[];
 }
@@ -383,7 +383,7 @@ function activityCounts(state: NightState, setup: Bundle): CoordinatorView['acti
       if (c.activityId === a.id && c.leftAt === null) now++;
       if (tickedHere) ticked++;
     }
-    return { id: a.id, title: a.title, kind: a.kind, families, now, ticked };
+    return { id: a.id, title: a.title, kind: a.kind, checklistItems: a.checklist.length, families, now, ticked };
   });
 }
 
