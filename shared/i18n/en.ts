@@ -248,7 +248,6 @@ export const en = {
   'staff.tourStart': 'Start tour',
   'staff.tourWith': 'Tour with the {family} family · {ticket}',
   'staff.tourEnd': 'End tour',
-  'staff.soundOn': 'Sound on for new assignments',
 
   'status.guideComing': '{name} is coming to walk you to {room}.',
   'status.guideFinding': 'We are finding a guide to walk you to {room}.',
