@@ -277,6 +277,12 @@ export const en = {
   'coordinator.unpin': 'Unpin',
   'coordinator.role.translator': 'Interpreter',
   'coordinator.role.ambassador': 'Student ambassador',
+  'coordinator.action.interpreterPinned': 'Interpreter pinned to a room',
+  'coordinator.action.interpreterUnpinned': 'Interpreter unpinned',
+  'coordinator.action.checklistTicked': 'Checklist ticked',
+  'coordinator.action.tourEnded': 'Tour ended',
+  'coordinator.action.familyJoinedActivity': 'Family at an activity',
+  'coordinator.action.familyLeftActivity': 'Family left an activity',
 } as const;
 
 export type MessageKey = keyof typeof en;
