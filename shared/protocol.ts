@@ -63,12 +63,25 @@ export const closeNightSchema = command('closeNight', {});
 /** The coordinator revokes a device's or person's sign-in at once; a new link can then be handed out. */
 export const revokeSignInSchema = command('revokeSignIn', { role: z.enum(['kiosk', 'teacher', 'board', 'staff', 'family']), id });
 
+// Staff phones, interpreter pins and activities.
+/** "I'm there": with the family (an escort) or in the teacher's room (an interpretation). */
+export const arriveTaskSchema = command('arriveTask', { taskId: id });
+/** The coordinator keeps an interpreter in one teacher's room for a while (bilingual students' practice). */
+export const pinInterpreterSchema = command('pinInterpreter', { staffId: id, teacherId: id, minutes: z.number().int().min(5).max(240) });
+export const unpinInterpreterSchema = command('unpinInterpreter', { staffId: id });
+/** A family (or the ambassador leading its tour) ticks one item of an activity's checklist, or unticks it. */
+export const tickChecklistSchema = command('tickChecklist', { familyId: id, activityId: id, item: z.number().int().min(0).max(49), done: z.boolean() });
+/** An ambassador starts leading a family's classroom tour: the ticket on the family's phone or slip says which. */
+export const leadTourSchema = command('leadTour', { staffId: id, ticket: z.string().trim().min(2).max(12).regex(/^[A-Za-z]-?\d{1,5}$/) });
+export const endTourSchema = command('endTour', { staffId: id });
+
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
   putBackSchema, saveCommitmentsSchema, saveNoteSchema,
   stepOutSchema, returnSchema, joinActivitySchema, leaveActivitySchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
   revokeSignInSchema,
+  arriveTaskSchema, pinInterpreterSchema, unpinInterpreterSchema, tickChecklistSchema, leadTourSchema, endTourSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** The server's own clock tick (lapsed offers, families back from stepping out); never from a client. */

@@ -98,7 +98,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     const c = state.checkIns[v.familyId];
     const room = roomOf(v.teacherId);
     let leaves = now;
-    const task = Object.values(state.tasks).find((t) => t.visitId === visitId && t.status === 'offered');
+    const task = Object.values(state.tasks).find((t) => t.visitId === visitId && t.kind !== 'interpret' && t.status === 'offered');
     if (task?.staffId) {
       // The family waits for their guide: the offer is accepted after a short delay (sometimes not at all).
       const delay = 5_000 + random() * 40_000;
@@ -111,6 +111,9 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     wakeAt(at);
     if (v.interpreterId) {
       const x = v.interpreterId;
+      // Interpreters answer their phone at once (an offer left for a minute would go to someone else).
+      const offer = Object.values(state.tasks).find((t) => t.visitId === visitId && t.kind === 'interpret' && t.status === 'offered');
+      if (offer) run({ type: 'acceptTask', taskId: offer.id }, { role: 'staff', id: x });
       const busyUntil = interpreterBusyUntil.get(x);
       if (busyUntil === undefined) {
         const inRoom = now + walkMs(setup, interpreterRoom.get(x) ?? lobbyRoomId, room);
@@ -135,7 +138,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     const duration = durationOf.get(v.id)!;
     events.push(now + duration, { kind: 'end', visitId: v.id });
     if (v.interpreterId) interpreterBusyUntil.set(v.interpreterId, now + duration);
-    const task = Object.values(state.tasks).find((x) => x.visitId === v.id && x.status === 'accepted');
+    const task = Object.values(state.tasks).find((x) => x.visitId === v.id && x.kind !== 'interpret' && x.status === 'accepted');
     if (task?.staffId) run({ type: 'finishTask', taskId: task.id } , { role: 'staff', id: task.staffId });
   }
 

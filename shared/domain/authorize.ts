@@ -32,6 +32,13 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   closeNight: { roles: ['coordinator'], what: 'close the night' },
   revokeSignIn: { roles: ['coordinator'], what: 'revoke a sign-in' },
   tick: { roles: ['system'], what: 'advance the clock' },
+  arriveTask: { roles: ['staff'], what: 'mark an assignment as arrived' },
+  pinInterpreter: { roles: ['coordinator'], what: 'pin an interpreter to a room' },
+  unpinInterpreter: { roles: ['coordinator'], what: 'unpin an interpreter' },
+  // Staff may tick only for the family whose tour they lead: decide checks that.
+  tickChecklist: { roles: ['family', 'staff', 'coordinator'], what: 'tick a family\'s checklist' },
+  leadTour: { roles: ['staff'], what: 'lead a classroom tour' },
+  endTour: { roles: ['staff', 'coordinator'], what: 'end a classroom tour' },
 };
 
 export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal | null {

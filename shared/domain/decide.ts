@@ -4,7 +4,8 @@ import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
-import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, interpreterFor, needsInterpreter, walkMs } from './routing';
+import { headsUpDue } from './activities';
+import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
@@ -85,7 +86,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
         visit = state.visits[proposal.visitId];
         interpreterId = proposal.interpreterId;
       }
-      return accept({ type: 'familyCalled', at, visitId: visit.id, interpreterId }, ...offerEscort(state, visit, at));
+      return accept({ type: 'familyCalled', at, visitId: visit.id, interpreterId }, ...offerEscort(state, visit, at), ...offerInterpretation(state, visit, interpreterId, at));
     }
 
     case 'startConference': {
@@ -213,6 +214,64 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       return accept({ type: 'escortDone', at, taskId: task.id });
     }
 
+    case 'arriveTask': {
+      const task = state.tasks[command.taskId];
+      if (!task) return refuse('not_found', 'No such assignment.');
+      if (task.status !== 'accepted') return refuse('conflict', 'Accept the assignment first.');
+      if ((task.arrivedAt ?? null) !== null) return refuse('conflict', 'Already marked as arrived.');
+      return accept({ type: 'taskArrived', at, taskId: task.id });
+    }
+
+    case 'pinInterpreter':
+    case 'unpinInterpreter': {
+      if (!setup.staff[command.staffId]) return refuse('not_found', 'No such staff member.');
+      const pin = state.pins?.[command.staffId];
+      if (command.type === 'unpinInterpreter') {
+        if (!pin || pin.until <= now) return refuse('conflict', 'That interpreter is not pinned.');
+        return accept({ type: 'interpreterUnpinned', at, staffId: command.staffId });
+      }
+      if (!setup.teachers[command.teacherId]) return refuse('not_found', 'No such teacher.');
+      return accept({ type: 'interpreterPinned', at, staffId: command.staffId, teacherId: command.teacherId, until: now + command.minutes * minute });
+    }
+
+    case 'tickChecklist': {
+      const c = state.checkIns[command.familyId];
+      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      // An ambassador ticks only for the family whose tour they are leading.
+      if (actor.role === 'staff' && state.staff[actor.id]?.tourFamilyId !== command.familyId) {
+        return refuse('forbidden', 'Start the tour with this family\'s ticket first.');
+      }
+      const activity = setup.activities.find((a) => a.id === command.activityId);
+      if (!activity) return refuse('not_found', 'No such activity tonight.');
+      if (command.item >= activity.checklist.length) return refuse('not_found', 'No such item on this checklist.');
+      if ((c.ticked?.[activity.id] ?? []).includes(command.item) === command.done) return refuse('conflict', 'Nothing has changed.');
+      return accept({ type: 'checklistTicked', at, familyId: c.familyId, activityId: activity.id, item: command.item, done: command.done });
+    }
+
+    case 'leadTour': {
+      const staff = state.staff[command.staffId];
+      if (!staff) return refuse('not_found', 'No such staff member.');
+      const tour = setup.activities.find((a) => a.kind === 'tour');
+      if (!tour) return refuse('not_found', 'There is no classroom tour tonight.');
+      const wanted = normalTicket(command.ticket);
+      const c = Object.values(state.checkIns).find((x) => normalTicket(x.ticket) === wanted && x.leftAt === null);
+      if (!c) return refuse('not_found', `No family with ticket ${command.ticket.toUpperCase()} is here.`);
+      if (staff.tourFamilyId === c.familyId) return refuse('conflict', 'You are already leading this family\'s tour.');
+      const joins = c.activityId !== tour.id && !familyBusyWith(state, c.familyId);
+      return accept({ type: 'tourStarted', at, staffId: command.staffId, familyId: c.familyId },
+        ...(joins ? [{ type: 'familyJoinedActivity', at, familyId: c.familyId, activityId: tour.id } as const] : []));
+    }
+
+    case 'endTour': {
+      const staff = state.staff[command.staffId];
+      if (!staff) return refuse('not_found', 'No such staff member.');
+      const familyId = staff.tourFamilyId ?? null;
+      if (familyId === null) return refuse('conflict', 'No tour in progress.');
+      const tour = setup.activities.find((a) => a.kind === 'tour');
+      const leaves = !!tour && state.checkIns[familyId]?.activityId === tour.id;
+      return accept({ type: 'tourEnded', at, staffId: command.staffId }, ...(leaves ? [{ type: 'familyLeftActivity', at, familyId } as const] : []));
+    }
+
     case 'revokeSignIn': {
       const { role, id } = command;
       const known = role === 'teacher' ? !!setup.teachers[id]
@@ -235,6 +294,11 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       for (const c of Object.values(state.checkIns)) {
         if (c.steppedOutUntil !== null && c.steppedOutUntil <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
       }
+      // Families at an activity whose turn is close get their five-minute heads-up.
+      if (Object.values(state.checkIns).some((c) => c.activityId !== null && (c.headsUpAt ?? null) === null && c.leftAt === null)) {
+        const walk = (familyId: string, visitId: string) => walkMs(setup, state.checkIns[familyId].roomId, setup.teachers[state.visits[visitId].teacherId].roomId);
+        for (const familyId of headsUpDue(state, now, forecast(state, now), walk)) events.push({ type: 'familyHeadsUp', at, familyId });
+      }
       return events.length ? accept(...events) : refuse('conflict', 'Nothing to do.');
     }
   }
@@ -253,10 +317,27 @@ function offerEscort(state: NightState, visit: Visit, at: number): NightEvent[] 
 
 function reoffer(state: NightState, taskId: string, alsoPassed: string[], at: number): NightEvent[] {
   const task = state.tasks[taskId];
-  const staffId = nearestAmbassador(state, task.fromRoomId, [...task.passedBy, ...alsoPassed]);
   const base = { taskId, familyId: task.familyId, visitId: task.visitId, fromRoomId: task.fromRoomId, toRoomId: task.toRoomId };
+  if (task.kind === 'interpret') {
+    // The next best interpreter of the family's language walks from wherever they are.
+    const next = interpreterFor(state, state.visits[task.visitId], at, [...task.passedBy, ...alsoPassed]);
+    return next ? [{ type: 'interpreterOffered', at, ...base, fromRoomId: state.staff[next].roomId, staffId: next }] : [{ type: 'escortUnassigned', at, ...base }];
+  }
+  const staffId = nearestAmbassador(state, task.fromRoomId, [...task.passedBy, ...alsoPassed]);
   return staffId ? [{ type: 'escortOffered', at, ...base, staffId }] : [{ type: 'escortUnassigned', at, ...base }];
 }
+
+/** The interpreter chosen for a call is asked on their phone; a minute without an answer asks the next. */
+function offerInterpretation(state: NightState, visit: Visit, interpreterId: string | null, at: number): NightEvent[] {
+  if (interpreterId === null) return [];
+  return [{
+    type: 'interpreterOffered', at, taskId: `I-${visit.id}-${visit.noShows}`, familyId: visit.familyId, visitId: visit.id,
+    fromRoomId: state.staff[interpreterId].roomId, toRoomId: state.setup!.teachers[visit.teacherId].roomId, staffId: interpreterId,
+  }];
+}
+
+/** "h12", "H-12" and " h-12 " are the same ticket. */
+const normalTicket = (ticket: string) => ticket.trim().toUpperCase().replace('-', '');
 
 /** The available ambassador closest (in walking time) to the family, who is not on another task. */
 export function nearestAmbassador(state: NightState, fromRoomId: string, exclude: string[]): string | null {

@@ -40,7 +40,7 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'familyCalled': {
       const visit = s.visits[event.visitId];
       let next = withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
-      if (next.checkIns[visit.familyId].activityId !== null) next = withCheckIn(next, visit.familyId, { activityId: null }); // called away from it
+      if (next.checkIns[visit.familyId].activityId !== null) next = withCheckIn(next, visit.familyId, { activityId: null, headsUpAt: null }); // called away from it
       return withTeacher(next, visit.teacherId, { calledVisitId: visit.id });
     }
     case 'conferenceStarted': {
@@ -55,6 +55,10 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       next = withTeacher(next, visit.teacherId, { conferenceVisitId: null });
       next = withCheckIn(next, visit.familyId, { roomId, freeSince: at });
       if (visit.interpreterId) next = withStaff(next, visit.interpreterId, { roomId });
+      // The interpretation is over with the conference, whether or not the interpreter tapped "done".
+      for (const task of Object.values(next.tasks)) {
+        if (task.visitId === visit.id && task.kind === 'interpret' && (task.status === 'offered' || task.status === 'accepted')) next = withTask(next, { ...task, status: 'done' });
+      }
       const duration = at - (visit.startedAt ?? at);
       return { ...next, finished: { count: next.finished.count + 1, totalMs: next.finished.totalMs + duration } };
     }
@@ -78,10 +82,12 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'familyJoinedActivity': {
       // Walking times to the next conference count from the activity's room.
       const roomId = s.setup!.activities.find((a) => a.id === event.activityId)?.roomId ?? s.checkIns[event.familyId].roomId;
-      return withCheckIn(s, event.familyId, { activityId: event.activityId, roomId });
+      const joined = s.checkIns[event.familyId].activitiesJoined ?? [];
+      const activitiesJoined = joined.includes(event.activityId) ? joined : [...joined, event.activityId];
+      return withCheckIn(s, event.familyId, { activityId: event.activityId, roomId, headsUpAt: null, activitiesJoined });
     }
     case 'familyLeftActivity':
-      return withCheckIn(s, event.familyId, { activityId: null });
+      return withCheckIn(s, event.familyId, { activityId: null, headsUpAt: null });
     case 'familySteppedOut':
       return withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
     case 'familyReturned':
@@ -121,6 +127,12 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     }
     case 'escortUnassigned': {
       const existing = s.tasks[event.taskId];
+      if (existing?.kind === 'interpret') {
+        // Nobody can interpret: the coordinator sees the alert; the visit waits for an interpreter.
+        const visit = s.visits[existing.visitId];
+        const next = visit.status === 'called' ? withVisit(s, { ...visit, interpreterId: null }) : s;
+        return withTask(next, { ...existing, status: 'unassigned', staffId: null });
+      }
       return withTask(s, existing ? { ...existing, status: 'unassigned', staffId: null } : {
         id: event.taskId, familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
         toRoomId: event.toRoomId, status: 'unassigned', staffId: null, offeredAt: null, passedBy: [],
@@ -128,6 +140,43 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     }
     case 'escortAccepted':
       return withTask(s, { ...s.tasks[event.taskId], status: 'accepted' });
+    case 'interpreterOffered': {
+      const existing = s.tasks[event.taskId];
+      const task: EscortTask = existing
+        ? { ...existing, status: 'offered', staffId: event.staffId, offeredAt: at, fromRoomId: event.fromRoomId }
+        : {
+            id: event.taskId, kind: 'interpret', familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
+            toRoomId: event.toRoomId, status: 'offered', staffId: event.staffId, offeredAt: at, passedBy: [], arrivedAt: null,
+          };
+      const visit = s.visits[event.visitId];
+      return withTask(withVisit(s, { ...visit, interpreterId: event.staffId }), task);
+    }
+    case 'taskArrived': {
+      // With the family (an escort) or in the teacher's room (an interpretation): walking times count from there.
+      const task = s.tasks[event.taskId];
+      const next = withTask(s, { ...task, arrivedAt: at });
+      return task.staffId ? withStaff(next, task.staffId, { roomId: task.kind === 'interpret' ? task.toRoomId : task.fromRoomId }) : next;
+    }
+    case 'interpreterPinned':
+      return withStaff({ ...s, pins: { ...s.pins, [event.staffId]: { teacherId: event.teacherId, until: event.until } } },
+        event.staffId, { roomId: s.setup!.teachers[event.teacherId].roomId });
+    case 'interpreterUnpinned': {
+      const pins = { ...s.pins };
+      delete pins[event.staffId];
+      return { ...s, pins };
+    }
+    case 'checklistTicked': {
+      const ticked = s.checkIns[event.familyId].ticked ?? {};
+      const items = (ticked[event.activityId] ?? []).filter((i) => i !== event.item);
+      if (event.done) items.push(event.item);
+      return withCheckIn(s, event.familyId, { ticked: { ...ticked, [event.activityId]: items.sort((a, b) => a - b) } });
+    }
+    case 'tourStarted':
+      return withStaff(s, event.staffId, { tourFamilyId: event.familyId });
+    case 'tourEnded':
+      return withStaff(s, event.staffId, { tourFamilyId: null });
+    case 'familyHeadsUp':
+      return withCheckIn(s, event.familyId, { headsUpAt: at });
     case 'signInRevoked':
       return { ...s, signInVersions: { ...s.signInVersions, [signInKey(event.role, event.id)]: event.version } };
     case 'escortDone': {

@@ -3,8 +3,9 @@
 import type { Bundle } from '../bundle';
 import type { Actor } from '../protocol';
 import { estimatedStart, proposalFor, teacherLine } from './queue';
-import { expectedConferenceMs, familyBusyWith, type ProposalReason } from './routing';
+import { expectedConferenceMs, familyBusyWith, forecastInterpreters, type ProposalReason } from './routing';
 import { lobbyRoomId, type Commitment, type NightPhase, type NightState, type Visit, type VisitStatus } from './state';
+import { wayfinding, type Wayfinding } from './wayfinding';
 
 export interface NightInfo {
   id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number; clock: number;
@@ -74,9 +75,13 @@ export interface FamilyView {
   /** The family's own id, for the commands its page sends. */
   familyId: string;
   family: { ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null };
-  /** Tonight's activities, to join while waiting. */
-  activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null }[];
+  /** Tonight's activities, to join while waiting, with their checklists (the tour's) and what is ticked. */
+  activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null; checklist: string[]; ticked: number[] }[];
   visits: FamilyVisitView[];
+  /** The family's guide for the call in progress: first name once someone has accepted, arrived once with them. */
+  escort: { guideFirstName: string | null; toRoomName: string; arrived: boolean } | null;
+  /** At an activity and the turn is close: leave within five minutes for this teacher. */
+  headsUp: { at: number; teacherName: string; roomName: string } | null;
 }
 export interface KioskView { role: 'kiosk'; night: NightInfo }
 export interface CoordinatorView {
@@ -85,15 +90,37 @@ export interface CoordinatorView {
   teachers: { id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null }[];
   /** Families lately marked as not arrived, newest first: back in line once, then taken out of it. */
   noShows: CoordinatorNoShow[];
+  /** How many families went to each activity tonight, how many are there now, and how many ticked its checklist. */
+  activityCounts: { id: string; title: string; kind: string; checklistItems: number; families: number; now: number; ticked: number }[];
+  /** Everyone who can interpret (interpreters, bilingual ambassadors), with where they are pinned. */
+  interpreters: { id: string; name: string; role: string; languages: string[]; status: string; pin: { teacherId: string; teacherName: string; roomName: string; until: number } | null }[];
 }
 export interface CoordinatorNoShow { visitId: string; ticket: string; guardianName: string; teacherName: string; at: number; removed: boolean }
-/** An escort offered to or accepted by this ambassador: only what they need to find the family. */
+/** An escort or an interpretation offered to or accepted by this person: only what they need to find the family. */
 export interface StaffTask {
-  taskId: string; status: 'offered' | 'accepted'; offeredAt: number | null;
+  taskId: string; kind: 'escort' | 'interpret'; status: 'offered' | 'accepted'; offeredAt: number | null; arrived: boolean;
   familyFirstName: string; partySize: number; language: string;
   fromRoomName: string; toRoomName: string; teacherName: string;
+  /** When the conference is expected to start (what an interpreter needs). */
+  expectedStart: number | null;
+  /** Which wing and floor the room is on. */
+  way: Wayfinding;
 }
-export interface StaffView { role: 'staff'; night: NightInfo; staff: { id: string; name: string; role: string }; tasks: StaffTask[] }
+/** A conference an interpreter is expected to sit in, from the engine's forecast (or already called). */
+export interface StaffUpcoming {
+  visitId: string; familyFirstName: string; language: string; teacherName: string; roomName: string;
+  estimatedStart: number | null; status: VisitStatus;
+}
+/** The classroom tour an ambassador is leading: the family's first name and ticket, and its checklist. */
+export interface StaffTour { familyId: string; familyFirstName: string; ticket: string; activityId: string; title: string; items: { text: string; done: boolean }[] }
+export interface StaffView {
+  role: 'staff'; night: NightInfo;
+  staff: { id: string; name: string; role: string; status: string; languages: string[] };
+  tasks: StaffTask[];
+  upcoming: StaffUpcoming[];
+  pin: { teacherName: string; roomName: string; until: number } | null;
+  tour: StaffTour | null;
+}
 export type View = TeacherView | BoardView | FamilyView | KioskView | CoordinatorView | StaffView;
 
 const boardLength = 12;
@@ -112,10 +139,32 @@ export function viewFor(state: NightState, audience: Actor): View | null {
     case 'coordinator': return coordinatorView(state, setup, night);
     case 'staff': {
       const s = setup.staff[audience.id];
-      return s ? { role: 'staff', night, staff: { id: s.id, name: s.name, role: s.role }, tasks: staffTasks(state, setup, s.id) } : null;
+      return s ? staffView(state, setup, night, s.id) : null;
     }
     case 'system': return null;
   }
+}
+
+const firstName = (setup: Bundle, familyId: string) => setup.families[familyId].guardianName.trim().split(/\s+/)[0];
+
+function staffView(state: NightState, setup: Bundle, night: NightInfo, staffId: string): StaffView {
+  const s = setup.staff[staffId];
+  const live = state.staff[staffId];
+  const pin = state.pins?.[staffId];
+  const tourFamilyId = live?.tourFamilyId ?? null;
+  const tourActivity = setup.activities.find((a) => a.kind === 'tour');
+  const tourCheckIn = tourFamilyId ? state.checkIns[tourFamilyId] : undefined;
+  return {
+    role: 'staff', night,
+    staff: { id: s.id, name: s.name, role: s.role, status: live?.status ?? 'available', languages: s.languages },
+    tasks: staffTasks(state, setup, staffId),
+    upcoming: staffUpcoming(state, setup, staffId),
+    pin: pin && pin.until > state.clock ? { teacherName: setup.teachers[pin.teacherId].name, roomName: roomNameOf(setup, pin.teacherId), until: pin.until } : null,
+    tour: tourFamilyId && tourActivity && tourCheckIn ? {
+      familyId: tourFamilyId, familyFirstName: firstName(setup, tourFamilyId), ticket: tourCheckIn.ticket, activityId: tourActivity.id, title: tourActivity.title,
+      items: tourActivity.checklist.map((text, i) => ({ text, done: (tourCheckIn.ticked?.[tourActivity.id] ?? []).includes(i) })),
+    } : null,
+  };
 }
 
 function staffTasks(state: NightState, setup: Bundle, staffId: string): StaffTask[] {
@@ -125,14 +174,33 @@ function staffTasks(state: NightState, setup: Bundle, staffId: string): StaffTas
     const family = setup.families[task.familyId];
     const visit = state.visits[task.visitId];
     tasks.push({
-      taskId: task.id, status: task.status, offeredAt: task.offeredAt,
-      familyFirstName: family.guardianName.trim().split(/\s+/)[0], partySize: 1 + family.studentIds.length,
+      taskId: task.id, kind: task.kind ?? 'escort', status: task.status, offeredAt: task.offeredAt, arrived: (task.arrivedAt ?? null) !== null,
+      familyFirstName: firstName(setup, task.familyId), partySize: 1 + family.studentIds.length,
       language: state.checkIns[task.familyId]?.language ?? family.language,
       fromRoomName: setup.rooms[task.fromRoomId]?.name ?? task.fromRoomId, toRoomName: setup.rooms[task.toRoomId]?.name ?? task.toRoomId,
       teacherName: visit ? setup.teachers[visit.teacherId].name : '',
+      expectedStart: visit ? (visit.startedAt ?? estimatedStart(state, visit.id)) : null,
+      way: wayfinding(setup, task.fromRoomId, task.toRoomId),
     });
   }
   return tasks;
+}
+
+/** The conferences this person is (or is expected to be) interpreting tonight, soonest first. */
+function staffUpcoming(state: NightState, setup: Bundle, staffId: string): StaffUpcoming[] {
+  const entry = (v: Visit): StaffUpcoming => ({
+    visitId: v.id, familyFirstName: firstName(setup, v.familyId), language: state.checkIns[v.familyId].language,
+    teacherName: setup.teachers[v.teacherId].name, roomName: roomNameOf(setup, v.teacherId),
+    estimatedStart: v.startedAt ?? estimatedStart(state, v.id), status: v.status,
+  });
+  const out: StaffUpcoming[] = [];
+  for (const v of Object.values(state.visits)) {
+    if (v.interpreterId === staffId && (v.status === 'called' || v.status === 'inConference')) out.push(entry(v));
+  }
+  for (const [visitId, interpreterId] of forecastInterpreters(state, state.clock)) {
+    if (interpreterId === staffId && state.visits[visitId]?.status === 'waiting') out.push(entry(state.visits[visitId]));
+  }
+  return out.sort((a, b) => (a.estimatedStart ?? Infinity) - (b.estimatedStart ?? Infinity) || a.visitId.localeCompare(b.visitId));
 }
 
 function nightInfo(state: NightState, setup: Bundle): NightInfo {
@@ -246,8 +314,32 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
     visits,
     activities: setup.activities.map((a) => ({
       id: a.id, title: a.title, kind: a.kind, roomName: a.roomId ? setup.rooms[a.roomId]?.name ?? null : null, startsAt: a.startsAt, endsAt: a.endsAt,
+      checklist: a.checklist, ticked: checkIn?.ticked?.[a.id] ?? [],
     })),
+    escort: familyEscort(state, setup, familyId),
+    headsUp: familyHeadsUp(state, setup, familyId),
   };
+}
+
+function familyEscort(state: NightState, setup: Bundle, familyId: string): FamilyView['escort'] {
+  for (const task of Object.values(state.tasks)) {
+    if (task.familyId !== familyId || task.kind === 'interpret' || !['offered', 'accepted', 'unassigned'].includes(task.status)) continue;
+    const guide = task.status === 'accepted' && task.staffId ? setup.staff[task.staffId].name.trim().split(/\s+/)[0] : null;
+    return { guideFirstName: guide, toRoomName: setup.rooms[task.toRoomId]?.name ?? task.toRoomId, arrived: (task.arrivedAt ?? null) !== null };
+  }
+  return null;
+}
+
+function familyHeadsUp(state: NightState, setup: Bundle, familyId: string): FamilyView['headsUp'] {
+  const c = state.checkIns[familyId];
+  if (!c || c.activityId === null || (c.headsUpAt ?? null) === null) return null;
+  let next: Visit | null = null;
+  for (const id of c.visitIds) {
+    const v = state.visits[id];
+    if (v.status !== 'waiting') continue;
+    if (!next || (estimatedStart(state, v.id) ?? Infinity) < (estimatedStart(state, next.id) ?? Infinity)) next = v;
+  }
+  return next ? { at: c.headsUpAt!, teacherName: setup.teachers[next.teacherId].name, roomName: roomNameOf(setup, next.teacherId) } : null;
 }
 
 function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): CoordinatorView {
@@ -276,7 +368,36 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
     });
   }
   noShows.sort((a, b) => b.at - a.at || a.visitId.localeCompare(b.visitId));
-  return { role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength) };
+  return {
+    role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength),
+    activityCounts: activityCounts(state, setup), interpreters: interpreterList(state, setup),
+  };
+}
+
+function activityCounts(state: NightState, setup: Bundle): CoordinatorView['activityCounts'] {
+  return setup.activities.map((a) => {
+    let families = 0, now = 0, ticked = 0;
+    for (const c of Object.values(state.checkIns)) {
+      const tickedHere = (c.ticked?.[a.id]?.length ?? 0) > 0;
+      if (c.activitiesJoined?.includes(a.id) || tickedHere) families++;
+      if (c.activityId === a.id && c.leftAt === null) now++;
+      if (tickedHere) ticked++;
+    }
+    return { id: a.id, title: a.title, kind: a.kind, checklistItems: a.checklist.length, families, now, ticked };
+  });
+}
+
+function interpreterList(state: NightState, setup: Bundle): CoordinatorView['interpreters'] {
+  const home = setup.event.defaultLanguage;
+  return Object.values(setup.staff)
+    .filter((s) => s.role === 'translator' || s.languages.some((l) => l !== home))
+    .map((s) => {
+      const pin = state.pins?.[s.id];
+      return {
+        id: s.id, name: s.name, role: s.role, languages: s.languages.filter((l) => l !== home), status: state.staff[s.id]?.status ?? 'available',
+        pin: pin && pin.until > state.clock ? { teacherId: pin.teacherId, teacherName: setup.teachers[pin.teacherId].name, roomName: roomNameOf(setup, pin.teacherId), until: pin.until } : null,
+      };
+    });
 }
 
 function medianMinutes(ms: number[]): number | null {

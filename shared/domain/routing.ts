@@ -19,6 +19,8 @@
 import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import { MinHeap } from '../heap';
+import { activityHoldUntil, heldAtActivity } from './activities';
+import { pinPlace } from './pins';
 import { lobbyRoomId, type NightState, type Visit } from './state';
 
 export const routingRules = {
@@ -170,15 +172,24 @@ function interpreterAvailability(state: NightState, now: number): Map<string, { 
   return out;
 }
 
+/** Who is pinned where, for one teacher's room: see pins.ts. */
+type PinCheck = (staffId: string, at: number) => 'here' | 'elsewhere' | null;
+const pinsFor = (state: NightState, teacherId: string): PinCheck => (staffId, at) => pinPlace(state, staffId, teacherId, at);
+
 function bestInterpreter(
   setup: Bundle, language: string, roomId: string,
-  available: Map<string, { freeAt: number; roomId: string }>, taken: Set<string>,
+  available: Map<string, { freeAt: number; roomId: string }>, taken: Set<string>, pins?: PinCheck,
 ): InterpreterSlot | null {
   let best: InterpreterSlot | null = null;
+  let bestPinned = false;
   for (const [staffId, a] of available) {
     if (taken.has(staffId) || !setup.staff[staffId].languages.includes(language)) continue;
+    // An interpreter pinned to a room goes nowhere else, and is that room's first choice.
+    const pin = pins?.(staffId, a.freeAt) ?? null;
+    if (pin === 'elsewhere') continue;
+    const pinned = pin === 'here';
     const arrives = a.freeAt + walkMs(setup, a.roomId, roomId);
-    if (!best || arrives < best.arrives) best = { staffId, leaves: a.freeAt, arrives };
+    if (!best || (pinned && !bestPinned) || (pinned === bestPinned && arrives < best.arrives)) { best = { staffId, leaves: a.freeAt, arrives }; bestPinned = pinned; }
   }
   return best;
 }
@@ -281,7 +292,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
 
   const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
   for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => familyFree(state, v.familyId, now));
+    const visits = waiting.filter((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now));
     if (!visits.length) continue;
     const t = state.teachers[teacherId];
     if (t.calledVisitId) continue;
@@ -301,7 +312,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (needsInterpreter(state, v)) {
-        interpreter = bestInterpreter(setup, c.language, roomId, interpreters, new Set());
+        interpreter = bestInterpreter(setup, c.language, roomId, interpreters, new Set(), pinsFor(state, h.teacherId));
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
@@ -323,7 +334,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
     let start = Math.max(freeAt, now + walk);
     let interpreter: InterpreterSlot | null = null;
     if (candidate.interpreter) {
-      interpreter = bestInterpreter(setup, state.checkIns[candidate.visit.familyId].language, roomId, interpreters, takenInterpreters);
+      interpreter = bestInterpreter(setup, state.checkIns[candidate.visit.familyId].language, roomId, interpreters, takenInterpreters, pinsFor(state, teacherId));
       if (!interpreter) continue;
       start = Math.max(start, interpreter.arrives);
     }
@@ -348,11 +359,14 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   return proposals;
 }
 
-/** The best interpreter for a visit the teacher chose by hand (null if none can come). */
-export function interpreterFor(state: NightState, visit: Visit, now: number): string | null {
+/**
+ * The best interpreter for a visit the teacher chose by hand, or the next best after the ones in
+ * `exclude` (who let the offer lapse): null if none can come.
+ */
+export function interpreterFor(state: NightState, visit: Visit, now: number, exclude: readonly string[] = []): string | null {
   if (!needsInterpreter(state, visit)) return null;
   const setup = state.setup!;
-  return bestInterpreter(setup, state.checkIns[visit.familyId].language, roomOfTeacher(setup, visit.teacherId), interpreterAvailability(state, now), new Set())?.staffId ?? null;
+  return bestInterpreter(setup, state.checkIns[visit.familyId].language, roomOfTeacher(setup, visit.teacherId), interpreterAvailability(state, now), new Set(exclude), pinsFor(state, visit.teacherId))?.staffId ?? null;
 }
 
 // ---------- forecast: every waiting visit's estimated start ----------
@@ -398,7 +412,13 @@ export function turnoverMs(state: NightState): number {
   return cached;
 }
 
-const forecastCache = new WeakMap<NightState, { now: number; starts: Map<string, number> }>();
+const forecastCache = new WeakMap<NightState, { now: number; starts: Map<string, number>; interpreters: Map<string, string> }>();
+
+/** visit id → the interpreter the forecast expects to sit in, for every waiting visit that needs one. */
+export function forecastInterpreters(state: NightState, now: number): Map<string, string> {
+  forecast(state, now);
+  return forecastCache.get(state)!.interpreters;
+}
 
 /**
  * Plays the rest of the night forward with the same rule and expected lengths: teachers in order of
@@ -409,8 +429,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const cached = forecastCache.get(state);
   if (cached && cached.now === now) return cached.starts;
   const starts = new Map<string, number>();
+  const assigned = new Map<string, string>();
   const setup = state.setup;
-  if (!setup) return starts;
+  if (!setup) { forecastCache.set(state, { now, starts, interpreters: assigned }); return starts; }
   const expected = expectedConferenceMs(state);
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
@@ -423,7 +444,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number }>();
   for (const c of Object.values(state.checkIns)) {
     if (c.leftAt !== null) continue;
-    family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0), roomId: c.roomId, waitingSince: c.freeSince });
+    family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince });
   }
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
@@ -490,7 +511,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (!v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v)) {
-        interpreter = bestInterpreter(setup, state.checkIns[v.familyId].language, roomId, interpreters, new Set());
+        interpreter = bestInterpreter(setup, state.checkIns[v.familyId].language, roomId, interpreters, new Set(), pinsFor(state, teacherId));
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
@@ -507,9 +528,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     const f = family.get(pick.visit.familyId)!;
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
     remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
-    if (pick.interpreter) interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId });
+    if (pick.interpreter) { interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId }); assigned.set(pick.visit.id, pick.interpreter.staffId); }
     if (visits.length) heap.push(end + changeover, teacherId);
   }
-  forecastCache.set(state, { now, starts });
+  forecastCache.set(state, { now, starts, interpreters: assigned });
   return starts;
 }

@@ -51,6 +51,12 @@ export interface CheckIn {
   /** At one of tonight's activities (the art show, the band): present, called from there. */
   activityId: string | null;
   leftAt: number | null;
+  /** Checklist items ticked, per activity (indices into the activity's checklist). */
+  ticked?: Record<string, number[]>;
+  /** When the family at an activity was told its turn is close (cleared when it leaves or is called). */
+  headsUpAt?: number | null;
+  /** Every activity the family went to tonight, once each: the coordinator's per-activity counts. */
+  activitiesJoined?: string[];
 }
 
 export interface TeacherState {
@@ -69,12 +75,27 @@ export interface StaffState {
   status: StaffStatus;
   /** Where the staff member last was, for walking times. */
   roomId: string;
+  /** The family whose classroom tour this ambassador is leading (they tick its checklist). */
+  tourFamilyId?: string | null;
 }
 
+/** The coordinator keeps an interpreter in one teacher's room until then (bilingual students). */
+export interface InterpreterPin { teacherId: string; until: number }
+
 export type TaskStatus = 'offered' | 'accepted' | 'done' | 'unassigned' | 'cancelled';
-/** An escort: an ambassador walks a family from where they are to the room they were called to. */
+/** An escort walks a family to their room; an interpretation sits in on their conference. */
+export type TaskKind = 'escort' | 'interpret';
+/**
+ * An assignment on a staff member's phone. An escort: an ambassador walks a family from where they are
+ * to the room they were called to. An interpretation: the interpreter walks from where they are
+ * (fromRoomId) to the teacher's room and sits in.
+ */
 export interface EscortTask {
   id: string;
+  /** Absent: an escort (tasks from before interpretations were offered). */
+  kind?: TaskKind;
+  /** When the staff member said they were there (with the family, or in the room). */
+  arrivedAt?: number | null;
   familyId: string;
   visitId: string;
   fromRoomId: string;
@@ -106,6 +127,8 @@ export interface NightState {
    * (role, id, version), so a revocation is journaled without any secret in it, and the old link dies.
    */
   signInVersions: Record<string, number>;
+  /** staffId → the teacher's room the coordinator pinned them to, and until when. */
+  pins: Record<string, InterpreterPin>;
 }
 
 /** The devices that are not people in the bundle: one coordinator, two kiosks, one lobby board. */
@@ -117,7 +140,7 @@ export const signInKey = (role: string, id: string) => `${role}:${id}`;
 
 export const emptyNight: NightState = {
   setup: null, phase: 'setup', checkIns: {}, visits: {}, teachers: {}, staff: {}, tasks: {},
-  ticketsIssued: 0, finished: { count: 0, totalMs: 0 }, clock: 0, signInVersions: {},
+  ticketsIssued: 0, finished: { count: 0, totalMs: 0 }, clock: 0, signInVersions: {}, pins: {},
 };
 
 type E<T extends string, D = object> = { type: T; at: number } & D;
@@ -152,6 +175,16 @@ export type NightEvent =
   | E<'escortUnassigned', { taskId: string; familyId: string; visitId: string; fromRoomId: string; toRoomId: string }>
   | E<'escortAccepted', { taskId: string }>
   | E<'escortDone', { taskId: string }>
+  // Interpreters' offers, arrivals, pins; activity checklists, tours and heads-ups.
+  | E<'interpreterOffered', { taskId: string; familyId: string; visitId: string; fromRoomId: string; toRoomId: string; staffId: string }>
+  | E<'taskArrived', { taskId: string }>
+  | E<'interpreterPinned', { staffId: string; teacherId: string; until: number }>
+  | E<'interpreterUnpinned', { staffId: string }>
+  | E<'checklistTicked', { familyId: string; activityId: string; item: number; done: boolean }>
+  | E<'tourStarted', { staffId: string; familyId: string }>
+  | E<'tourEnded', { staffId: string }>
+  /** The family at an activity is told its turn is close: it is called no sooner than five minutes later. */
+  | E<'familyHeadsUp', { familyId: string }>
   /** The coordinator revoked a device's or person's sign-in: its link and sessions stop working. */
   | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>;
 

@@ -38,6 +38,13 @@ const allowed: Record<CommandType, Who[]> = {
   openNight: ['coordinator'],
   closeNight: ['coordinator'],
   revokeSignIn: ['coordinator'],
+  arriveTask: ['staff'],
+  pinInterpreter: ['coordinator'],
+  unpinInterpreter: ['coordinator'],
+  // "staff" is the ambassador leading F0001's tour (started just before); any other ambassador is refused.
+  tickChecklist: ['family', 'staff', 'coordinator'],
+  leadTour: ['staff'],
+  endTour: ['staff', 'coordinator'],
 };
 
 const queriesAllowed: Record<Query['type'], Who[]> = {
@@ -58,10 +65,13 @@ let taskId = '';
 
 const stateHash = () => createHash('sha256').update(JSON.stringify(server.host.committed)).update(String(server.host.committedSeq)).digest('hex');
 const taskOwner = () => server.host.committed.tasks[taskId]?.staffId ?? null;
+/** The ambassador who leads F0001's classroom tour in the tour commands' cells. */
+const tourGuide = 'A010';
+const tourCommands: CommandType[] = ['leadTour', 'tickChecklist', 'endTour'];
 
 /** The client that plays `who` for this command (the ambassador whose assignment it is, and one who is not). */
 function clientFor(who: Who, type: CommandType): TestClient {
-  const staffOwn = type === 'setStaffStatus' ? 'A001' : taskOwner();
+  const staffOwn = type === 'setStaffStatus' ? 'A001' : tourCommands.includes(type) ? tourGuide : taskOwner();
   const id = {
     kiosk: 'kiosk:K1', board: 'board:B1', coordinator: 'coordinator:C1', teacher: 'teacher:T001', otherTeacher: 'teacher:T002',
     staff: `staff:${staffOwn}`, otherStaff: `staff:${ambassadors.find((a) => a !== staffOwn)}`, family: 'family:F0001', otherFamily: 'family:F0002',
@@ -91,13 +101,20 @@ function commandOf(type: CommandType): Command {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, type, taskId };
     case 'openNight': case 'closeNight': return { ...base, type };
     case 'revokeSignIn': return { ...base, type, role: 'kiosk', id: 'K2' };
+    case 'arriveTask': return { ...base, type, taskId };
+    case 'pinInterpreter': return { ...base, type, staffId: 'X001', teacherId: 'T001', minutes: 30 };
+    case 'unpinInterpreter': return { ...base, type, staffId: 'X001' };
+    case 'tickChecklist': return { ...base, type, familyId: 'F0001', activityId: 'ACT1', item: 0, done: !server.host.committed.checkIns.F0001.ticked?.ACT1?.includes(0) };
+    case 'leadTour': return { ...base, type, staffId: tourGuide, ticket: server.host.committed.checkIns.F0001.ticket };
+    case 'endTour': return { ...base, type, staffId: tourGuide };
   }
 }
 
 // The order in which the commands are tried: the night stays open and the family here until the end.
 const order: CommandType[] = [
-  'checkIn', 'acceptTask', 'declineTask', 'finishTask', 'setStaffStatus', 'startConference', 'saveCommitments', 'saveNote',
+  'checkIn', 'acceptTask', 'arriveTask', 'declineTask', 'finishTask', 'setStaffStatus', 'startConference', 'saveCommitments', 'saveNote',
   'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine', 'joinActivity', 'leaveActivity',
+  'pinInterpreter', 'unpinInterpreter', 'leadTour', 'tickChecklist', 'endTour',
   'leave', 'openNight', 'closeNight', 'revokeSignIn',
 ];
 

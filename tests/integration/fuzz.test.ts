@@ -35,6 +35,12 @@ function validCommand(type: CommandType, n: number): Payload {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, taskId: 'E-F0001:T001-0' };
     case 'openNight': case 'closeNight': return base;
     case 'revokeSignIn': return { ...base, role: 'teacher', id: 'T001' };
+    case 'arriveTask': return { ...base, taskId: 'E-F0001:T001-0' };
+    case 'pinInterpreter': return { ...base, staffId: 'X001', teacherId: 'T001', minutes: 30 };
+    case 'unpinInterpreter': return { ...base, staffId: 'X001' };
+    case 'tickChecklist': return { ...base, familyId: 'F0001', activityId: 'ACT1', item: 1, done: true };
+    case 'leadTour': return { ...base, staffId: 'A001', ticket: 'H-1' };
+    case 'endTour': return { ...base, staffId: 'A001' };
   }
 }
 const validQueries: Payload[] = [

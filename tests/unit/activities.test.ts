@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBundle } from '../../shared/bundle';
 import { decide } from '../../shared/domain/decide';
 import { evolveAll } from '../../shared/domain/evolve';
-import { viewFor, type FamilyView, type TeacherView } from '../../shared/domain/projections';
+import { viewFor, type CoordinatorView, type FamilyView, type StaffView, type TeacherView } from '../../shared/domain/projections';
 import { dispatch } from '../../shared/domain/routing';
 import { emptyNight, type NightState } from '../../shared/domain/state';
 import type { Actor, Command } from '../../shared/protocol';
@@ -59,5 +59,61 @@ describe('families at an activity', () => {
     const state = given();
     expect(when(state, { type: 'joinActivity', familyId: 'F0001', activityId: 'ACT99' }, family)).toMatchObject({ ok: false, code: 'not_found' });
     expect(when(state, { type: 'joinActivity', familyId: 'F0001', activityId: 'ACT3' }, { role: 'family', id: 'F0002' })).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+});
+
+describe('checklists, tours and the heads-up', () => {
+  const coordinator: Actor = { role: 'coordinator', id: 'C1' };
+  const guide: Actor = { role: 'staff', id: 'A003' };
+
+  it('given the classroom tour, a family ticks its items, an ambassador leading the tour ticks for them, and the coordinator counts them', () => {
+    let state = then(given(), { type: 'tickChecklist', familyId: 'F0001', activityId: 'ACT1', item: 1, done: true }, family);
+    let own = viewFor(state, family) as FamilyView;
+    expect(own.activities.find((a) => a.id === 'ACT1')).toMatchObject({ checklist: ['Where I sit', 'My cubby', 'Our reading corner', 'My work on the wall'], ticked: [1] });
+    expect(when(state, { type: 'tickChecklist', familyId: 'F0001', activityId: 'ACT1', item: 1, done: true }, family)).toMatchObject({ ok: false, code: 'conflict' });
+    expect(when(state, { type: 'tickChecklist', familyId: 'F0001', activityId: 'ACT1', item: 9, done: true }, family)).toMatchObject({ ok: false, code: 'not_found' });
+
+    // An ambassador not leading this family's tour may not tick for it; with the family's ticket, they may.
+    expect(when(state, { type: 'tickChecklist', familyId: 'F0001', activityId: 'ACT1', item: 0, done: true }, guide)).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(when(state, { type: 'leadTour', staffId: 'A003', ticket: 'Z-99' }, guide)).toMatchObject({ ok: false, code: 'not_found' });
+    state = then(state, { type: 'leadTour', staffId: 'A003', ticket: state.checkIns.F0001.ticket.toLowerCase().replace('-', '') }, guide);
+    expect(state.checkIns.F0001.activityId).toBe('ACT1'); // on the tour: present, called from there
+    state = then(state, { type: 'tickChecklist', familyId: 'F0001', activityId: 'ACT1', item: 0, done: true }, guide);
+    const staff = viewFor(state, guide) as StaffView;
+    expect(staff.tour).toMatchObject({ familyFirstName: 'Hamza', items: [{ text: 'Where I sit', done: true }, { text: 'My cubby', done: true }, { text: 'Our reading corner', done: false }, { text: 'My work on the wall', done: false }] });
+    expect(dispatch(state, at).get('T001')).toMatchObject({ familyId: 'F0001' });
+    own = viewFor(state, family) as FamilyView;
+    expect(own.activities.find((a) => a.id === 'ACT1')?.ticked).toEqual([0, 1]);
+
+    state = then(state, { type: 'endTour', staffId: 'A003' }, guide);
+    expect(state.checkIns.F0001.activityId).toBeNull();
+    state = then(state, { type: 'joinActivity', familyId: 'F0001', activityId: 'ACT3' }, family);
+    const counts = (viewFor(state, coordinator) as CoordinatorView).activityCounts;
+    expect(counts.find((c) => c.id === 'ACT1')).toMatchObject({ families: 1, now: 0, ticked: 1 });
+    expect(counts.find((c) => c.id === 'ACT3')).toMatchObject({ families: 1, now: 1, ticked: 0 });
+    expect(counts.find((c) => c.id === 'ACT4')).toMatchObject({ families: 0, now: 0 });
+  });
+
+  it('given a family at the band while it plays, then it is not called away before a five-minute heads-up on its page', () => {
+    // The band (ACT4) plays 18:30–18:50; at 18:35 Hamza Tran's family is there and Mx. Pierre is free.
+    const band = Date.UTC(2026, 10, 20, 0, 35);
+    let state = evolveAll(emptyNight, [{ type: 'nightCreated', at: band, setup: { ...setup, appointments: [] } }, { type: 'nightOpened', at: band }]);
+    state = then(state, { type: 'checkIn', familyId: 'F0001' }, { role: 'kiosk', id: 'K1' });
+    state = then(state, { type: 'joinActivity', familyId: 'F0001', activityId: 'ACT4' }, family);
+    expect(dispatch(state, band).get('T001')).toBeUndefined();
+
+    const tick = (now: number) => decide(state, { type: 'tick', commandId: `tick-${now}` }, { now, actor: { role: 'system', id: 'clock' } });
+    const told = tick(band);
+    expect(told).toMatchObject({ ok: true, events: [{ type: 'familyHeadsUp', familyId: 'F0001' }] });
+    if (told.ok) state = evolveAll(state, told.events);
+    expect((viewFor(state, family) as FamilyView).headsUp).toMatchObject({ at: band, teacherName: 'Mx. Pierre', roomName: 'Room A101' });
+    expect(tick(band + 1000)).toMatchObject({ ok: false }); // told once
+    expect(dispatch(state, band + 4 * 60_000).get('T001')).toBeUndefined();
+    expect(dispatch(state, band + 5 * 60_000).get('T001')).toMatchObject({ familyId: 'F0001' });
+
+    // At an exhibit (not a performance), the family is told and called at once.
+    state = then(state, { type: 'joinActivity', familyId: 'F0001', activityId: 'ACT3' }, family);
+    expect(state.checkIns.F0001.headsUpAt).toBeNull();
+    expect(dispatch(state, band).get('T001')).toMatchObject({ familyId: 'F0001' });
   });
 });
