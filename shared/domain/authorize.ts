@@ -32,6 +32,13 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   closeNight: { roles: ['coordinator'], what: 'close the night' },
   revokeSignIn: { roles: ['coordinator'], what: 'revoke a sign-in' },
   tick: { roles: ['system'], what: 'advance the clock' },
+  moveToFront: { roles: ['coordinator'], what: 'move a family to the front of a line' },
+  reassignInterpreter: { roles: ['coordinator'], what: 'reassign an interpreter' },
+  reassignEscort: { roles: ['coordinator'], what: 'reassign an escort' },
+  announce: { roles: ['coordinator'], what: 'make announcements' },
+  editSetup: { roles: ['coordinator'], what: 'edit the night\'s setup' },
+  purgePersonalData: { roles: ['coordinator'], what: 'delete the night\'s personal data' },
+  importBundle: { roles: ['coordinator'], what: 'import a bundle' },
 };
 
 export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal | null {

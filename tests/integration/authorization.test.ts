@@ -38,6 +38,12 @@ const allowed: Record<CommandType, Who[]> = {
   openNight: ['coordinator'],
   closeNight: ['coordinator'],
   revokeSignIn: ['coordinator'],
+  moveToFront: ['coordinator'],
+  reassignInterpreter: ['coordinator'],
+  reassignEscort: ['coordinator'],
+  announce: ['coordinator'],
+  editSetup: ['coordinator'],
+  purgePersonalData: ['coordinator'],
 };
 
 const queriesAllowed: Record<Query['type'], Who[]> = {
@@ -45,6 +51,8 @@ const queriesAllowed: Record<Query['type'], Who[]> = {
   familyDetails: ['kiosk', 'coordinator'],
   signInLinks: ['coordinator'],
   auditLog: ['coordinator'],
+  nightReport: ['coordinator'],
+  kiosks: ['coordinator'],
 };
 
 // Hamza Tran (F0001) sees Mx. Pierre (T001); Zoe Davis (F0002) is the other family, Dr. Ramirez (T002) the other teacher.
@@ -91,6 +99,12 @@ function commandOf(type: CommandType): Command {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, type, taskId };
     case 'openNight': case 'closeNight': return { ...base, type };
     case 'revokeSignIn': return { ...base, type, role: 'kiosk', id: 'K2' };
+    case 'moveToFront': return { ...base, type, visitId };
+    case 'reassignInterpreter': return { ...base, type, visitId, staffId: 'A001' };
+    case 'reassignEscort': return { ...base, type, taskId, staffId: 'A002' };
+    case 'announce': return { ...base, type, audience: { to: 'everyone' }, message: { template: 'dinner' } };
+    case 'editSetup': return { ...base, type, item: { kind: 'room', id: 'R900', name: 'Library', zone: 'north' } };
+    case 'purgePersonalData': return { ...base, type };
   }
 }
 
@@ -98,7 +112,9 @@ function commandOf(type: CommandType): Command {
 const order: CommandType[] = [
   'checkIn', 'acceptTask', 'declineTask', 'finishTask', 'setStaffStatus', 'startConference', 'saveCommitments', 'saveNote',
   'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine', 'joinActivity', 'leaveActivity',
-  'leave', 'openNight', 'closeNight', 'revokeSignIn',
+  'leave', 'openNight', 'moveToFront', 'reassignInterpreter', 'reassignEscort', 'announce', 'editSetup', 'closeNight', 'revokeSignIn',
+  // Last: deleting the night's personal data is allowed only once it is closed.
+  'purgePersonalData',
 ];
 
 beforeAll(async () => {
@@ -149,6 +165,7 @@ describe('every command × every role', () => {
 describe('every query × every role', () => {
   const queries: Query[] = [
     { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+    { type: 'nightReport' }, { type: 'kiosks' },
   ];
   for (const query of queries) {
     it(query.type, async () => {

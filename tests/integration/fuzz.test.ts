@@ -35,10 +35,17 @@ function validCommand(type: CommandType, n: number): Payload {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, taskId: 'E-F0001:T001-0' };
     case 'openNight': case 'closeNight': return base;
     case 'revokeSignIn': return { ...base, role: 'teacher', id: 'T001' };
+    case 'moveToFront': return { ...base, visitId: 'F0001:T001' };
+    case 'reassignInterpreter': return { ...base, visitId: 'F0001:T001', staffId: 'X001' };
+    case 'reassignEscort': return { ...base, taskId: 'E-F0001:T001-0', staffId: 'A001' };
+    case 'announce': return { ...base, audience: { to: 'language', language: 'es' }, message: { texts: { es: 'La cena está servida', en: 'Dinner is served' } } };
+    case 'editSetup': return { ...base, item: { kind: 'teacher', id: 'T001', name: 'Mx. Pierre', roomId: 'R101', languages: ['en', 'fr'] } };
+    case 'purgePersonalData': return base;
   }
 }
 const validQueries: Payload[] = [
   { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+  { type: 'nightReport' }, { type: 'kiosks' },
 ];
 const validHello: Payload = { nightId: 'x', lastSeq: 3 };
 
