@@ -49,7 +49,7 @@ describe('importing a bundle', () => {
     expect(server.host.committed.setup!.event.id).toBe(JSON.parse(high['event.json']).id);
     // A new night, waiting to be opened; the coordinator's page follows it without a reload.
     expect(server.host.committed.phase).toBe('setup');
-    await coordinator.waitFor((v: any) => v?.night.name === server.host.committed.setup!.event.name);
+    await coordinator.waitFor((v: any) => v?.night.name === server.host.committed.setup!.event.name, 'the new night on the coordinator page');
 
     // The Lincoln fixture as one zip (in a folder, as a school's zip usually is).
     const files = await readBundleDir(lincoln);
