@@ -244,7 +244,7 @@ export const en = {
   'setup.kind.teacher': 'Teacher',
   'setup.kind.staff': 'Staff',
   'setup.kind.activity': 'Activity',
-  'setup.add': 'Add',
+  'setup.add': 'New one',
   'setup.edit': 'Edit',
   'setup.save': 'Save',
   'setup.saved': 'Saved.',
