@@ -82,6 +82,10 @@ test('an alert appears when a family has waited 30 minutes, and goes when the co
   try {
     const { server } = own;
     const coordinator = await signIn(browser, server, 'coordinator', 'C1', { width: 1280, height: 900 });
+    // The charts, QR codes and every component run under the strict CSP.
+    const violations: string[] = [];
+    coordinator.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+    coordinator.on('pageerror', (e) => violations.push(e.message));
     const teacher = await actAs(server, 'teacher', 'T002');
     const [first, second] = await checkIn(server, 'F0002', 'F0028');
     // Dr. Ramirez is with the first family; the second waits.
@@ -125,6 +129,8 @@ test('an alert appears when a family has waited 30 minutes, and goes when the co
     await expect(coordinator.getByTestId('chart-waits').locator('canvas')).toHaveCount(1);
     await expect(coordinator.getByTestId('chart-lines').locator('canvas')).toHaveCount(1);
     await coordinator.getByTestId('charts').screenshot({ path: shot('coordinator-charts') });
+    await expect(coordinator.getByTestId('sign-in-qr').first()).toBeVisible();
+    expect(violations).toEqual([]);
     teacher.close();
   } finally {
     await own.close();

@@ -97,6 +97,21 @@ describe('alerts and the overrides that fix them', () => {
     expect((viewFor(night.state, { role: 'staff', id: 'A002' }) as StaffView).tasks).toEqual([expect.objectContaining({ status: 'offered', familyFirstName: 'Minh' })]);
   });
 
+  it('another interpreter who speaks the language can be sent to a called family', () => {
+    const night = new Night();
+    night.do({ type: 'checkIn', familyId: 'F0040' }, kiosk); // Somali, with Mx. Pierre (English only)
+    night.do({ type: 'callFamily', teacherId: 'T001' }, coordinator);
+    const visit = night.state.visits['F0040:T001'];
+    expect(visit.interpreterId).toBe('X007');
+    expect(night.coordinator.interpreting).toEqual([expect.objectContaining({ visitId: visit.id, language: 'so', interpreterId: 'X007' })]);
+    expect(night.when({ type: 'reassignInterpreter', visitId: visit.id, staffId: 'X001' }, coordinator))
+      .toMatchObject({ ok: false, code: 'conflict', message: 'Lucia Jones does not speak the family\'s language (so).' });
+    night.do({ type: 'reassignInterpreter', visitId: visit.id, staffId: 'A006' }, coordinator);
+    expect(night.state.visits[visit.id].interpreterId).toBe('A006');
+    expect(night.coordinator.staff.find((s) => s.id === 'A006')!.doing).toMatchObject({ kind: 'interpreting', teacherName: 'Mx. Pierre', status: 'called' });
+    expect(night.coordinator.staff.find((s) => s.id === 'X007')!.doing).toEqual({ kind: 'free' });
+  });
+
   it('a language with no interpreter free for 20 minutes names who is on a break', () => {
     const night = new Night();
     const speakers = Object.values(setup.staff).filter((s) => s.languages.includes('so'));
