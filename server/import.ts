@@ -33,6 +33,19 @@ export function coordinatorOf(req: Request, credentials: Credentials): Actor | n
 
 class TooLarge extends Error {}
 
+/** How much of a refused body is read and dropped so the browser sees the answer; past it the connection is cut. */
+const drainLimit = 4 * maxUploadBytes;
+
+/** Reads and drops the rest of a refused request (never kept), cutting off a body that goes on and on. */
+function drain(req: Request): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > drainLimit) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /** Reads the body chunk by chunk, refusing it (without keeping it) once it passes the cap. */
 function readCapped(req: Request, cap: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -40,8 +53,12 @@ function readCapped(req: Request, cap: number): Promise<Buffer> {
     let size = 0;
     let over = false;
     req.on('data', (chunk: Buffer) => {
-      if (over) return; // drained and dropped, so the client can read the refusal
       size += chunk.length;
+      if (over) {
+        // Drained and dropped, so the client can read the refusal; an endless body is cut off.
+        if (size > drainLimit) req.socket.destroy();
+        return;
+      }
       if (size > cap) {
         over = true;
         chunks.length = 0;
@@ -94,18 +111,18 @@ export function importHandler(host: NightHost, credentials: Credentials, clock: 
     const refuse = (status: number, message: string) => answer(status, { ok: false, errors: [message] });
     const actor = coordinatorOf(req, credentials);
     if (!actor) {
-      req.resume();
+      drain(req);
       return refuse(401, 'Only the coordinator can import a bundle. Open the coordinator\'s sign-in link first.');
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxUploadBytes) {
       // Refused before a byte of it is read; the rest is drained unread so the browser sees the answer.
-      req.resume();
+      drain(req);
       return refuse(413, `The upload is ${megabytes(declared)}; a bundle may be at most ${megabytes(maxUploadBytes)}. Remove files that are not part of the bundle (photos, exports of other years) and try again.`);
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && type !== 'application/zip') {
-      req.resume();
+      drain(req);
       return refuse(415, 'Upload the bundle\'s CSV files or one zip file.');
     }
     let body: Buffer;
