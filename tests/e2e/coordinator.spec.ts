@@ -70,7 +70,11 @@ test('before the night: the coordinator uploads a bundle, sees precise errors, t
 
     await page.getByRole('button', { name: 'Open the night' }).click();
     await expect(page.getByTestId('night-phase')).toHaveText('Open');
+    // Once the first family has checked in, the night's setup changes by hand only.
+    await expect(page.getByTestId('bundle-import')).toBeVisible();
+    await checkIn(server, 'F0001');
     await expect(page.getByTestId('bundle-import')).toHaveCount(0);
+    await expect(page.locator('details.later-setup summary')).toHaveText('Edit rooms, teachers, staff and activities');
   } finally {
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
