@@ -285,6 +285,8 @@ export const en = {
   'overview.now': 'Now',
   'overview.lastEnds': 'Last family done',
   'overview.over': '{n} min over',
+  'overview.with': 'With {ticket}',
+  'overview.calledTicket': 'Called {ticket}',
   'overview.paused': 'Paused',
   'overview.lateUntil': 'Late until {time}',
   'overview.pause': 'Pause line',

@@ -108,6 +108,8 @@ test('an alert appears when a family has waited 30 minutes, and goes when the co
     await expect(coordinator.locator('[data-testid="alert"][data-kind="teacherOver"]')).toContainText('Dr. Ramirez (Room A102) is 16 min over time');
     await expect(coordinator.getByTestId('waits-now')).toContainText('Longest wait now: 3');
     await coordinator.getByTestId('alerts').screenshot({ path: shot('coordinator-alerts') });
+    await coordinator.getByTestId('overview').screenshot({ path: shot('coordinator-overview') });
+    await coordinator.getByTestId('overrides').screenshot({ path: shot('coordinator-overrides') });
     await coordinator.screenshot({ path: shot('coordinator-live'), fullPage: true });
 
     await wait.getByRole('button', { name: "Move to the front of Dr. Ramirez's line" }).click();
