@@ -14,6 +14,8 @@ import { demoNightEvents } from './demo';
 import { NightHost } from './night-host';
 import { attachRealtime, type RateLimit } from './realtime';
 import { FileJournal } from './store/journal';
+import { coordinatorOf, importHandler } from './import';
+import { visitsCsv } from '../shared/domain/report';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const clientDir = path.join(rootDir, 'dist', 'client');
@@ -45,7 +47,7 @@ export interface RunningServer {
 }
 
 const tickIntervalMs = 5_000;
-const spaRoutes = ['/', '/kiosk', '/teacher', '/board', '/coordinator', '/ambassador', '/status/:token'];
+const spaRoutes = ['/', '/kiosk', '/teacher', '/board', '/coordinator', '/coordinator/report', '/ambassador', '/status/:token'];
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? Date.now;
@@ -56,9 +58,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ack = await host.appendSystemEvents(await (options.initialEvents ?? demoNightEvents)(clock()));
     if (!ack.ok) throw new Error(`Could not set up the night: ${ack.message}`);
   }
-  const setup = host.committed.setup!;
-  const credentials = new Credentials(await loadServerKey(options.dataDir), host.nightId, setup, host.committed.signInVersions);
+  // Secrets are bound to the data directory's epoch, not to the event's id, so that importing another
+  // bundle (a new event id) leaves the coordinator's own link working.
+  const credentials = new Credentials(await loadServerKey(options.dataDir), host.epoch, host.committed.setup!, host.committed.signInVersions);
 
+  const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet({
@@ -86,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     xFrameOptions: { action: 'deny' },
   }));
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, night: setup.event.id, seq: host.committedSeq });
+    res.json({ ok: true, night: host.committed.setup?.event.id ?? null, seq: host.committedSeq });
   });
   app.get('/signin/:secret', (req, res) => {
     const actor = credentials.actorForSecret(req.params.secret);
@@ -128,6 +132,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     res.redirect(303, pathForRole.teacher);
   });
+  // The coordinator's upload of a bundle, and the CSV of every visit for the report.
+  app.post('/api/import', requireSameOrigin(publicOrigin), importHandler(host, credentials, clock));
+  app.get('/api/visits.csv', (req, res) => {
+    if (!coordinatorOf(req, credentials)) {
+      res.status(401).type('text/plain').send('Only the coordinator can export the visits. Open the coordinator\'s sign-in link first.');
+      return;
+    }
+    const name = `visits-${host.committed.setup?.event.id ?? 'night'}.csv`;
+    res.set('Cache-Control', 'no-store').attachment(name).type('text/csv; charset=utf-8').send(visitsCsv(host.committed));
+  });
   const hasClient = existsSync(path.join(clientDir, 'index.html'));
   if (hasClient) {
     app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
@@ -148,7 +162,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ticker.unref();
 
   const httpServer = createServer(app);
-  const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
   const io = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
@@ -181,6 +194,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   };
 }
+
+/** A state-changing request must come from a page of this server (the cookie is SameSite=Strict too). */
+const requireSameOrigin = (publicOrigin: string | null) => (req: Request, res: express.Response, next: express.NextFunction): void => {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameOrigin(origin, req.headers.host, publicOrigin)) {
+    req.resume();
+    res.status(403).json({ ok: false, errors: ['This upload did not come from the coordinator\'s page.'] });
+    return;
+  }
+  next();
+};
 
 function sameOrigin(origin: string, host: string | undefined, publicOrigin: string | null): boolean {
   if (origin === publicOrigin) return true;

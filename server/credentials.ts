@@ -59,18 +59,29 @@ export class Credentials {
   private byCode = new Map<string, string>();
   private byStatusToken = new Map<string, string>();
   private versions: Record<string, number> = {};
-  private readonly who: { actor: Actor; label: string }[] = [];
-  private readonly familyIds: string[];
+  private who: { actor: Actor; label: string }[] = [];
+  private familyIds: string[] = [];
+  private setup: Bundle | null = null;
 
   constructor(private readonly key: Buffer, private readonly nightId: string, setup: Bundle, versions: Record<string, number> = {}) {
-    const add = (role: Role, id: string, label: string) => this.who.push({ actor: { role, id }, label });
+    this.versions = versions;
+    this.useSetup(setup);
+  }
+
+  /** Takes a new or edited setup (an imported bundle, a teacher added by hand): who signs in changes. */
+  useSetup(setup: Bundle): void {
+    if (setup === this.setup) return;
+    this.setup = setup;
+    const who: { actor: Actor; label: string }[] = [];
+    const add = (role: Role, id: string, label: string) => who.push({ actor: { role, id }, label });
     add('coordinator', 'C1', 'Coordinator');
     for (const k of kioskIds) add('kiosk', k, `Kiosk ${k}`);
     for (const b of deviceIds.board) add('board', b, 'Lobby board');
     for (const t of Object.values(setup.teachers)) add('teacher', t.id, `Teacher ${t.name} (${setup.rooms[t.roomId]?.name ?? t.roomId})`);
     for (const s of Object.values(setup.staff)) add('staff', s.id, `${s.role === 'translator' ? 'Interpreter' : 'Ambassador'} ${s.name}`);
+    this.who = who;
     this.familyIds = Object.keys(setup.families);
-    this.rebuild(versions);
+    this.rebuild(this.versions);
   }
 
   private mac(subject: string): string {

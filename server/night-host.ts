@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { decide } from '../shared/domain/decide';
 import { evolve, evolveAll } from '../shared/domain/evolve';
+import { eventWithoutPersonalData } from '../shared/domain/privacy';
 import { emptyNight, type NightEvent, type NightState } from '../shared/domain/state';
 import type { Ack, Actor, Command, SystemCommand } from '../shared/protocol';
 import type { FileJournal, JournalRecord, LoadedJournal } from './store/journal';
@@ -130,6 +131,21 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     for (const r of records) this.audit(r);
     this.durableWaiters = this.durableWaiters.filter((w) => (w.seq <= seqAfter ? (w.resolve(), false) : true));
     this.scheduleCommitSignal();
+    if (events.some((e) => e.type === 'personalDataPurged')) {
+      // The purge is acknowledged only once no file of the night holds the names any more.
+      // No older snapshot (with the names) may land after the clean one.
+      while (this.snapshotting) await new Promise((r) => setTimeout(r, 5));
+      this.snapshotting = true;
+      try {
+        await this.journal.purgePersonalData(eventWithoutPersonalData, { seq: seqAfter, state: stateAfter, commandIds: [...this.commandSeqs], audit: [...this.auditEntries] });
+        this.lastSnapshotSeq = seqAfter;
+      } catch (e) {
+        console.error(`Personal data could not be removed from the files (${(e as Error).message}).`);
+        return { ok: false, code: 'unavailable', message: 'The names are gone from the screens but could not be removed from the saved files; please try again.' };
+      } finally {
+        this.snapshotting = false;
+      }
+    }
     return { ok: true, seq: seqAfter };
   }
 

@@ -7,9 +7,11 @@ import type { Server, Socket } from 'socket.io';
 import { authorize } from '../shared/domain/authorize';
 import { familyDetails, findFamilies } from '../shared/domain/kiosk';
 import { viewFor, type View } from '../shared/domain/projections';
+import { nightReport } from '../shared/domain/report';
+import { deviceIds } from '../shared/domain/state';
 import {
   commandSchema, helloSchema, querySchema,
-  type Ack, type Actor, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
+  type Ack, type Actor, type KioskPresence, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
 } from '../shared/protocol';
 import { sessionCookieName, type Credentials } from './credentials';
 import type { NightHost } from './night-host';
@@ -27,6 +29,8 @@ interface Audience {
 }
 
 const historyLength = 50;
+
+
 
 /**
  * Per-connection flood limit: a token bucket (messages per second, burst), and a socket that keeps
@@ -108,8 +112,17 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     return { kind: 'snapshot', nightId: host.nightId, seq: audience.seq, view: audience.view };
   };
 
+  // Which kiosks are connected: not part of the night (nothing to journal), pushed to the coordinator
+  // as it changes. A kiosk seen tonight and gone since is an alert on the coordinator's page.
+  const kioskSeenAt = new Map<string, number>();
+  const kiosks = (): KioskPresence[] => deviceIds.kiosk.map((id) => ({
+    id, online: (audiences.get(`kiosk:${id}`)?.sockets ?? 0) > 0, seenAt: kioskSeenAt.get(id) ?? null,
+  }));
+  const kioskPresenceChanged = () => io.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', kiosks());
+
   host.on('commit', () => {
     // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
+    if (host.committed.setup) credentials.useSetup(host.committed.setup);
     for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
     for (const [key, audience] of audiences) {
       if (audience.sockets === 0) continue;
@@ -125,7 +138,12 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     if (!audience) audiences.set(key, (audience = { actor, view: null, seq: 0, history: [], sockets: 0 }));
     audience.sockets++;
     void socket.join(key);
-    socket.on('disconnect', () => { audience.sockets--; });
+    const isKiosk = actor.role === 'kiosk';
+    if (isKiosk) { kioskSeenAt.set(actor.id, clock()); kioskPresenceChanged(); }
+    socket.on('disconnect', () => {
+      audience.sockets--;
+      if (isKiosk) { kioskSeenAt.set(actor.id, clock()); kioskPresenceChanged(); }
+    });
 
     if (rateLimit) {
       const bucket = new TokenBucket(rateLimit);
@@ -189,6 +207,14 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       if (query.type === 'auditLog') {
         if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can read the audit log.' });
         return reply({ ok: true, data: host.auditLog });
+      }
+      if (query.type === 'nightReport') {
+        if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can read the report.' });
+        return reply({ ok: true, data: nightReport(host.committed) });
+      }
+      if (query.type === 'kiosks') {
+        if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can see the kiosks.' });
+        return reply({ ok: true, data: kiosks() });
       }
       if (actor.role !== 'kiosk' && actor.role !== 'coordinator') {
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });

@@ -2,6 +2,8 @@
 // Client → server: `hello` (catch-up), `command` (changes the night), `query` (reads, changes nothing).
 // Server → client: `sync` (a snapshot or a delta of the role's own view).
 import { z } from 'zod';
+import type { Bundle } from './bundle';
+import { announcementTemplates } from './domain/state';
 
 const id = z.string().min(1).max(40).regex(/^[A-Za-z0-9_:-]+$/);
 /** Made by the client, so that a retried command is recognised and applied once. */
@@ -74,6 +76,45 @@ export const tickChecklistSchema = command('tickChecklist', { familyId: id, acti
 /** An ambassador starts leading a family's classroom tour: the ticket on the family's phone or slip says which. */
 export const leadTourSchema = command('leadTour', { staffId: id, ticket: z.string().trim().min(2).max(12).regex(/^[A-Za-z]-?\d{1,5}$/) });
 export const endTourSchema = command('endTour', { staffId: id });
+// ---------- the coordinator: overrides, announcements, hand edits, the purge ----------
+
+/** Moves a waiting family to the front of one teacher's line: the engine proposes them next. */
+export const moveToFrontSchema = command('moveToFront', { visitId: id });
+/** Sends another interpreter to a called family's conference (the one proposed could not go). */
+export const reassignInterpreterSchema = command('reassignInterpreter', { visitId: id, staffId: id });
+/** Offers an escort nobody accepted (or one offered to someone busy) to a chosen ambassador. */
+export const reassignEscortSchema = command('reassignEscort', { taskId: id, staffId: id });
+export const maxAnnouncementLength = 280;
+const announcementText = z.string().trim().min(1).max(maxAnnouncementLength);
+export const announceSchema = command('announce', {
+  audience: z.discriminatedUnion('to', [
+    z.strictObject({ to: z.literal('everyone') }),
+    z.strictObject({ to: z.literal('role'), role: z.enum(['family', 'teacher', 'staff', 'kiosk', 'board']) }),
+    z.strictObject({ to: z.literal('language'), language: languageCode }),
+  ]),
+  message: z.union([
+    z.strictObject({ template: z.enum(announcementTemplates) }),
+    // Texts by language: a screen shows its own language's, else English, else the first given.
+    z.strictObject({ texts: z.record(languageCode, announcementText).refine((t) => Object.keys(t).length >= 1 && Object.keys(t).length <= 12, 'one text per language, 1 to 12') }),
+  ]),
+});
+const setupName = z.string().trim().min(1).max(120);
+const setupLanguages = z.array(languageCode).max(12);
+const setupTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable();
+/** Adds or replaces one room, teacher, staff member or activity of tonight's setup. */
+export const editSetupSchema = command('editSetup', {
+  item: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('room'), id, name: setupName, zone: z.string().trim().min(1).max(40) }),
+    z.strictObject({ kind: z.literal('teacher'), id, name: setupName, roomId: id, languages: setupLanguages }),
+    z.strictObject({ kind: z.literal('staff'), id, name: setupName, role: z.enum(['translator', 'ambassador']), languages: setupLanguages }),
+    z.strictObject({
+      kind: z.literal('activity'), id, title: setupName, activityKind: z.enum(['tour', 'exhibit', 'performance', 'meal']),
+      roomId: id.nullable(), startsAt: setupTime, endsAt: setupTime, checklist: z.array(z.string().trim().min(1).max(120)).max(50),
+    }),
+  ]),
+});
+/** After the night is closed: deletes names, phone digits, notes and commitments everywhere, keeping figures. */
+export const purgePersonalDataSchema = command('purgePersonalData', {});
 
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
@@ -82,10 +123,14 @@ export const commandSchema = z.discriminatedUnion('type', [
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
   revokeSignInSchema,
   arriveTaskSchema, pinInterpreterSchema, unpinInterpreterSchema, tickChecklistSchema, leadTourSchema, endTourSchema,
+  moveToFrontSchema, reassignInterpreterSchema, reassignEscortSchema, announceSchema, editSetupSchema, purgePersonalDataSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
-/** The server's own clock tick (lapsed offers, families back from stepping out); never from a client. */
-export type SystemCommand = { type: 'tick'; commandId: string };
+/**
+ * The server's own clock tick (lapsed offers, families back from stepping out), and a bundle
+ * uploaded over HTTP by the coordinator (too large for a socket message); never from a socket.
+ */
+export type SystemCommand = { type: 'tick'; commandId: string } | { type: 'importBundle'; commandId: string; setup: Bundle };
 export type CommandType = Command['type'];
 export const commandTypes = commandSchema.options.map((o) => o.shape.type.value) as CommandType[];
 
@@ -98,8 +143,14 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('signInLinks') }),
   /** The coordinator's audit log of privileged actions (overrides, revocations, imports), newest first. */
   z.strictObject({ type: z.literal('auditLog') }),
+  /** The coordinator's report of the night (figures, waits, teacher load, commitments). */
+  z.strictObject({ type: z.literal('nightReport') }),
+  /** Which kiosks are connected now (a kiosk that was and is no longer is an alert). */
+  z.strictObject({ type: z.literal('kiosks') }),
 ]);
 export type Query = z.infer<typeof querySchema>;
+/** A kiosk's connection, as the coordinator sees it (`seenAt`: when it last connected or dropped). */
+export interface KioskPresence { id: string; online: boolean; seenAt: number | null }
 
 export const helloSchema = z.strictObject({
   nightId: z.string().max(80).nullable(),

@@ -54,7 +54,7 @@ export class FileJournal {
   private writing = false;
   private failed: Error | null = null;
 
-  private constructor(private readonly dir: string, private readonly handle: FileHandle) {}
+  private constructor(private readonly dir: string, private handle: FileHandle) {}
 
   static async open(dir: string): Promise<{ journal: FileJournal; loaded: LoadedJournal }> {
     await mkdir(dir, { recursive: true, mode: dirMode });
@@ -89,6 +89,39 @@ export class FileJournal {
       }
     }
     this.writing = false;
+  }
+
+  /**
+   * Deletes personal data from every file of the night: each journal line is rewritten through
+   * `clean` (into a new file, synced, then renamed over the old one) and the snapshot is replaced by
+   * the given, already cleaned one. Appends wait meanwhile. Any store (a Redis one too) offers this.
+   */
+  async purgePersonalData(clean: (event: NightEvent) => NightEvent, snapshot: Snapshot): Promise<void> {
+    while (this.writing) await new Promise((r) => setTimeout(r, 5));
+    this.writing = true;
+    try {
+      const target = path.join(this.dir, 'journal.ndjson');
+      const text = await readFile(target, 'utf8');
+      const cleaned = text.split('\n').filter((line) => line.length > 0).map((line) => {
+        const record = JSON.parse(line) as JournalRecord;
+        return JSON.stringify({ ...record, event: clean(record.event) }) + '\n';
+      }).join('');
+      const tmp = `${target}.${process.pid}.tmp`;
+      const handle = await open(tmp, 'w', fileMode);
+      try {
+        await handle.writeFile(cleaned);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.handle.close();
+      await rename(tmp, target);
+      this.handle = await open(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
+      await this.writeSnapshot(snapshot);
+    } finally {
+      this.writing = false;
+    }
+    if (this.pending.length) void this.drain();
   }
 
   /** Writes the snapshot atomically: a torn snapshot is never read, the old one stays until the rename. */

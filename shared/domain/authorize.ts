@@ -39,6 +39,13 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   tickChecklist: { roles: ['family', 'staff', 'coordinator'], what: 'tick a family\'s checklist' },
   leadTour: { roles: ['staff'], what: 'lead a classroom tour' },
   endTour: { roles: ['staff', 'coordinator'], what: 'end a classroom tour' },
+  moveToFront: { roles: ['coordinator'], what: 'move a family to the front of a line' },
+  reassignInterpreter: { roles: ['coordinator'], what: 'reassign an interpreter' },
+  reassignEscort: { roles: ['coordinator'], what: 'reassign an escort' },
+  announce: { roles: ['coordinator'], what: 'make announcements' },
+  editSetup: { roles: ['coordinator'], what: 'edit the night\'s setup' },
+  purgePersonalData: { roles: ['coordinator'], what: 'delete the night\'s personal data' },
+  importBundle: { roles: ['coordinator'], what: 'import a bundle' },
 };
 
 export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal | null {

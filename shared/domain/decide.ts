@@ -6,7 +6,8 @@ import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
 import { headsUpDue } from './activities';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
-import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type Visit } from './state';
+import { alertDueAt } from './coordinator';
+import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
@@ -283,6 +284,81 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       return accept({ type: 'signInRevoked', at, role, id, version });
     }
 
+    // ---------- the coordinator: overrides, announcements, hand edits, import, purge ----------
+
+    case 'moveToFront': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (visit.status !== 'waiting') return refuse('conflict', 'Only a family waiting in line can be moved to the front.');
+      if (visit.frontAt !== undefined) return refuse('conflict', 'That family is already at the front of the line.');
+      return accept({ type: 'visitMovedToFront', at, visitId: visit.id });
+    }
+
+    case 'reassignInterpreter': {
+      const visit = visitOf(command.visitId);
+      if (!visit) return refuse('not_found', 'No such visit.');
+      if (visit.status !== 'called' && visit.status !== 'inConference') return refuse('conflict', 'An interpreter is sent to a family once they are called.');
+      const staff = setup.staff[command.staffId];
+      if (!staff) return refuse('not_found', 'No such staff member.');
+      if (visit.interpreterId === staff.id) return refuse('conflict', `${staff.name} is already with this family.`);
+      const language = state.checkIns[visit.familyId].language;
+      if (!staff.languages.includes(language)) return refuse('conflict', `${staff.name} does not speak the family's language (${language}).`);
+      if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
+      const elsewhere = Object.values(state.visits).find((v) => v.interpreterId === staff.id && v.id !== visit.id && (v.status === 'called' || v.status === 'inConference'));
+      if (elsewhere) return refuse('conflict', `${staff.name} is interpreting for ${setup.teachers[elsewhere.teacherId]?.name ?? 'another teacher'}.`);
+      // The interpretation task moves with the visit: the new interpreter is asked on their phone.
+      const task = Object.values(state.tasks).find((t) => t.kind === 'interpret' && t.visitId === visit.id && (t.status === 'offered' || t.status === 'accepted' || t.status === 'unassigned'));
+      return accept({ type: 'interpreterReassigned', at, visitId: visit.id, staffId: staff.id }, {
+        type: 'interpreterOffered', at, taskId: task?.id ?? `I-${visit.id}-${visit.noShows}`, familyId: visit.familyId, visitId: visit.id,
+        fromRoomId: state.staff[staff.id].roomId, toRoomId: setup.teachers[visit.teacherId].roomId, staffId: staff.id,
+      });
+    }
+
+    case 'reassignEscort': {
+      const task = state.tasks[command.taskId];
+      if (!task) return refuse('not_found', 'No such assignment.');
+      if (task.status !== 'offered' && task.status !== 'unassigned') return refuse('conflict', 'This escort is already accepted or over.');
+      const staff = setup.staff[command.staffId];
+      if (!staff || staff.role !== 'ambassador') return refuse('not_found', 'No such ambassador.');
+      if (task.staffId === staff.id) return refuse('conflict', `The escort is already offered to ${staff.name}.`);
+      if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
+      const busy = Object.values(state.tasks).some((t) => t.staffId === staff.id && (t.status === 'offered' || t.status === 'accepted'));
+      if (busy) return refuse('conflict', `${staff.name} is on another escort.`);
+      return accept({
+        type: 'escortOffered', at, taskId: task.id, familyId: task.familyId, visitId: task.visitId,
+        fromRoomId: task.fromRoomId, toRoomId: task.toRoomId, staffId: staff.id,
+      });
+    }
+
+    case 'announce':
+      return accept({ type: 'announcementMade', at, announcement: { id: command.commandId, at, audience: command.audience, message: command.message } });
+
+    case 'editSetup': {
+      const item = command.item;
+      const roomOk = (roomId: string | null) => roomId === null || !!setup.rooms[roomId];
+      if ((item.kind === 'teacher' || item.kind === 'activity') && !roomOk(item.roomId)) return refuse('not_found', `Room ${item.roomId} is not in tonight's rooms.`);
+      if (item.kind === 'room' && setup.rooms[item.id] && item.id === 'LOBBY' && item.zone !== setup.rooms.LOBBY.zone) {
+        return refuse('conflict', 'The front desk stays in its own zone.');
+      }
+      if (item.kind === 'activity' && item.startsAt && item.endsAt && item.startsAt >= item.endsAt) return refuse('invalid', 'An activity ends after it starts.');
+      if (item.kind === 'staff' && setup.staff[item.id] && setup.staff[item.id].role !== item.role && Object.values(state.tasks).some((t) => t.staffId === item.id && (t.status === 'offered' || t.status === 'accepted'))) {
+        return refuse('conflict', 'Finish this person\'s escort before changing their role.');
+      }
+      if (JSON.stringify(setupItemOf(setup, item.kind, item.id)) === JSON.stringify(item)) return refuse('conflict', 'Nothing has changed.');
+      return accept({ type: 'setupItemSaved', at, item });
+    }
+
+    case 'importBundle':
+      if (Object.keys(state.checkIns).length) {
+        return refuse('conflict', 'Families have already checked in tonight: a bundle can only be imported before the first check-in.');
+      }
+      return accept({ type: 'nightCreated', at, setup: command.setup });
+
+    case 'purgePersonalData':
+      if (state.phase !== 'closed') return refuse('conflict', 'Close the night before deleting its personal data.');
+      if (state.purgedAt !== undefined) return refuse('conflict', 'This night\'s personal data has already been deleted.');
+      return accept({ type: 'personalDataPurged', at });
+
     case 'tick': {
       const events: NightEvent[] = [];
       for (const task of Object.values(state.tasks)) {
@@ -299,6 +375,10 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
         const walk = (familyId: string, visitId: string) => walkMs(setup, state.checkIns[familyId].roomId, setup.teachers[state.visits[visitId].teacherId].roomId);
         for (const familyId of headsUpDue(state, now, forecast(state, now), walk)) events.push({ type: 'familyHeadsUp', at, familyId });
       }
+      // Nothing else to do, but an alert's time has come (a family has now waited 30 minutes): the
+      // clock moves so that the coordinator sees it, even on a quiet night.
+      const due = events.length ? null : alertDueAt(state);
+      if (due !== null && due <= now) events.push({ type: 'clockAdvanced', at });
       return events.length ? accept(...events) : refuse('conflict', 'Nothing to do.');
     }
   }
@@ -363,6 +443,19 @@ export function teachersOfFamily(setup: Bundle, familyId: string): Map<string, s
     }
   }
   return out;
+}
+
+/** The setup row an edit would replace, in the edit's own shape (to refuse an edit that changes nothing). */
+function setupItemOf(setup: Bundle, kind: SetupItem['kind'], id: string): SetupItem | null {
+  switch (kind) {
+    case 'room': return setup.rooms[id] ? { kind, ...setup.rooms[id] } : null;
+    case 'teacher': return setup.teachers[id] ? { kind, ...setup.teachers[id] } : null;
+    case 'staff': return setup.staff[id] ? { kind, ...setup.staff[id] } : null;
+    case 'activity': {
+      const a = setup.activities.find((x) => x.id === id);
+      return a ? { kind, id: a.id, title: a.title, activityKind: a.kind, roomId: a.roomId, startsAt: a.startsAt, endsAt: a.endsAt, checklist: a.checklist } : null;
+    }
+  }
 }
 
 function bookedSlot(setup: Bundle, familyId: string, teacherId: string): number | null {

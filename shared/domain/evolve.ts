@@ -2,20 +2,24 @@
 // refuses (decide did the checking) and never mutates its input, so a replayed journal, the server,
 // the simulator and the tests all arrive at the same state.
 import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherState, Visit } from './state';
-import { lobbyRoomId, signInKey } from './state';
+import { withoutPersonalData } from './privacy';
+import { announcementsKept, emptyNight, lobbyRoomId, signInKey, type SetupItem } from './state';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
   const s: NightState = { ...state, clock: Math.max(state.clock, event.at) };
   const at = event.at;
   switch (event.type) {
     case 'nightCreated': {
+      // A new setup (the first, or a bundle imported before anyone checked in): a night not yet
+      // open, keeping only the revocations (old links stay dead) and the announcements.
       const teachers: NightState['teachers'] = {};
-      for (const id of Object.keys(event.setup.teachers)) {
-        teachers[id] = { calledVisitId: null, conferenceVisitId: null, breakUntil: null, lateUntil: null };
-      }
+      for (const id of Object.keys(event.setup.teachers)) teachers[id] = freshTeacher();
       const staff: NightState['staff'] = {};
-      for (const id of Object.keys(event.setup.staff)) staff[id] = { status: 'available', roomId: lobbyRoomId };
-      return { ...s, setup: event.setup, teachers, staff };
+      for (const id of Object.keys(event.setup.staff)) staff[id] = freshStaff();
+      return {
+        ...emptyNight, clock: s.clock, signInVersions: s.signInVersions, announcements: s.announcements,
+        setup: event.setup, teachers, staff,
+      };
     }
     case 'nightOpened':
       return { ...s, phase: 'open' };
@@ -84,7 +88,8 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       const roomId = s.setup!.activities.find((a) => a.id === event.activityId)?.roomId ?? s.checkIns[event.familyId].roomId;
       const joined = s.checkIns[event.familyId].activitiesJoined ?? [];
       const activitiesJoined = joined.includes(event.activityId) ? joined : [...joined, event.activityId];
-      return withCheckIn(s, event.familyId, { activityId: event.activityId, roomId, headsUpAt: null, activitiesJoined });
+      const next = withCheckIn(s, event.familyId, { activityId: event.activityId, roomId, headsUpAt: null, activitiesJoined });
+      return { ...next, activityJoins: { ...s.activityJoins, [event.activityId]: (s.activityJoins?.[event.activityId] ?? 0) + 1 } };
     }
     case 'familyLeftActivity':
       return withCheckIn(s, event.familyId, { activityId: null, headsUpAt: null });
@@ -179,6 +184,18 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       return withCheckIn(s, event.familyId, { headsUpAt: at });
     case 'signInRevoked':
       return { ...s, signInVersions: { ...s.signInVersions, [signInKey(event.role, event.id)]: event.version } };
+    case 'visitMovedToFront':
+      return withVisit(s, { ...s.visits[event.visitId], frontAt: at });
+    case 'interpreterReassigned':
+      return withVisit(s, { ...s.visits[event.visitId], interpreterId: event.staffId });
+    case 'announcementMade':
+      return { ...s, announcements: [...(s.announcements ?? []), event.announcement].slice(-announcementsKept) };
+    case 'setupItemSaved':
+      return withSetupItem(s, event.item);
+    case 'clockAdvanced':
+      return s;
+    case 'personalDataPurged':
+      return { ...withoutPersonalData(s), purgedAt: at };
     case 'escortDone': {
       const task = s.tasks[event.taskId];
       const next = withTask(s, { ...task, status: 'done' });
@@ -196,6 +213,38 @@ function cancelEscorts(state: NightState, visitIds: string[]): NightState {
     }
   }
   return next;
+}
+
+const freshTeacher = (): TeacherState => ({ calledVisitId: null, conferenceVisitId: null, breakUntil: null, lateUntil: null });
+const freshStaff = (): StaffState => ({ status: 'available', roomId: lobbyRoomId });
+
+/** A room, teacher, staff member or activity added or changed by hand; a new person gets their line or status. */
+function withSetupItem(state: NightState, item: SetupItem): NightState {
+  const setup = state.setup!;
+  switch (item.kind) {
+    case 'room': {
+      const { kind: _, ...room } = item;
+      return { ...state, setup: { ...setup, rooms: { ...setup.rooms, [room.id]: room } } };
+    }
+    case 'teacher': {
+      const { kind: _, ...teacher } = item;
+      const next = { ...state, setup: { ...setup, teachers: { ...setup.teachers, [teacher.id]: teacher } } };
+      return state.teachers[teacher.id] ? next : { ...next, teachers: { ...state.teachers, [teacher.id]: freshTeacher() } };
+    }
+    case 'staff': {
+      const { kind: _, ...staff } = item;
+      const next = { ...state, setup: { ...setup, staff: { ...setup.staff, [staff.id]: staff } } };
+      return state.staff[staff.id] ? next : { ...next, staff: { ...state.staff, [staff.id]: freshStaff() } };
+    }
+    case 'activity': {
+      const activity = {
+        id: item.id, title: item.title, kind: item.activityKind, roomId: item.roomId, startsAt: item.startsAt, endsAt: item.endsAt, checklist: item.checklist,
+      };
+      const i = setup.activities.findIndex((a) => a.id === item.id);
+      const activities = i < 0 ? [...setup.activities, activity] : setup.activities.map((a, j) => (j === i ? activity : a));
+      return { ...state, setup: { ...setup, activities } };
+    }
+  }
 }
 
 function withVisit(state: NightState, visit: Visit): NightState {

@@ -3,9 +3,13 @@
 import type { Bundle } from '../bundle';
 import type { Actor } from '../protocol';
 import { estimatedStart, proposalFor, teacherLine } from './queue';
-import { expectedConferenceMs, familyBusyWith, forecastInterpreters, type ProposalReason } from './routing';
-import { lobbyRoomId, type Commitment, type NightPhase, type NightState, type Visit, type VisitStatus } from './state';
 import { wayfinding, type Wayfinding } from './wayfinding';
+import { minute } from '../clock';
+import { alerts, type Alert } from './coordinator';
+import { expectedConferenceMs, familyBusyWith, forecastInterpreters, needsInterpreter, type ProposalReason } from './routing';
+import {
+  lobbyRoomId, type Announcement, type AnnouncementTemplate, type Commitment, type EscortTask, type NightPhase, type NightState, type Visit, type VisitStatus,
+} from './state';
 
 export interface NightInfo {
   id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number; clock: number;
@@ -49,18 +53,24 @@ export interface TeacherView {
   seenCount: number;
   /** Tonight's finished conferences, newest first. */
   finished: TeacherFinishedEntry[];
+  announcements: ShownAnnouncement[];
 }
 export interface BoardCall { ticket: string; teacherName: string; roomName: string; calledAt: number; status: VisitStatus }
 /** A conference that started lately: the board lists its ticket for a while after the call. */
 export interface BoardRecent { ticket: string; roomName: string; startedAt: number }
-export interface BoardAnnouncement { id: string; text: string; at: number }
+/**
+ * An announcement as one screen shows it: a template (shown in the screen's own language from the
+ * catalogue) or the coordinator's text in the viewer's language (else the night's default, else any).
+ */
+export interface ShownAnnouncement { id: string; at: number; template: AnnouncementTemplate | null; text: string | null }
+export type BoardAnnouncement = ShownAnnouncement;
 export interface BoardView {
   role: 'board'; night: NightInfo;
   /** Families called and on their way, newest first. */
   calls: BoardCall[];
   /** Conferences started lately, newest first (the board shows those of the last few minutes). */
   recent: BoardRecent[];
-  /** The coordinator's announcements (none until the coordinator can post them). */
+  /** The coordinator's announcements to everyone or to the board, newest first. */
   announcements: BoardAnnouncement[];
   typicalWaitMinutes: number | null;
 }
@@ -82,19 +92,54 @@ export interface FamilyView {
   escort: { guideFirstName: string | null; toRoomName: string; arrived: boolean } | null;
   /** At an activity and the turn is close: leave within five minutes for this teacher. */
   headsUp: { at: number; teacherName: string; roomName: string } | null;
+  /** Announcements for everyone, for families, or for this family's language, in that language. */
+  announcements: ShownAnnouncement[];
 }
-export interface KioskView { role: 'kiosk'; night: NightInfo }
+export interface KioskView { role: 'kiosk'; night: NightInfo; announcements: ShownAnnouncement[] }
 export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
   counts: { invited: number; checkedIn: number; waiting: number; inConference: number; done: number };
-  teachers: { id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null }[];
+  teachers: ({ id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null } & CoordinatorTeacherExtra)[];
   /** Families lately marked as not arrived, newest first: back in line once, then taken out of it. */
   noShows: CoordinatorNoShow[];
   /** How many families went to each activity tonight, how many are there now, and how many ticked its checklist. */
   activityCounts: { id: string; title: string; kind: string; checklistItems: number; families: number; now: number; ticked: number }[];
   /** Everyone who can interpret (interpreters, bilingual ambassadors), with where they are pinned. */
   interpreters: { id: string; name: string; role: string; languages: string[]; status: string; pin: { teacherId: string; teacherName: string; roomName: string; until: number } | null }[];
+  alerts: Alert[];
+  overview: CoordinatorOverview;
+  staff: CoordinatorStaff[];
+  /** Families waiting in each line, for "move to the front". */
+  waiting: { visitId: string; teacherId: string; ticket: string; guardianName: string; queuedAt: number; atFront: boolean }[];
+  /** Called or in conference with an interpreter needed: who is (or should be) with them. */
+  interpreting: { visitId: string; ticket: string; teacherName: string; language: string; interpreterId: string | null; status: VisitStatus }[];
+  /** Escorts offered or unassigned. */
+  openTasks: { taskId: string; ticket: string; toRoomName: string; status: 'offered' | 'unassigned'; staffId: string | null }[];
+  /** Each called family's wait in minutes, at the time they were called: the chart of waits over the evening. */
+  waitHistory: [at: number, minutes: number][];
+  announcements: Announcement[];
+  /** Tonight's rooms, teachers, staff and activities, to edit by hand (never the families). */
+  setup: { rooms: Bundle['rooms'][string][]; teachers: Bundle['teachers'][string][]; staff: Bundle['staff'][string][]; activities: Bundle['activities'] };
+  purged: boolean;
 }
+export interface CoordinatorTeacherExtra {
+  /** Minutes the conference in progress runs over its slot (null: none, or not over). */
+  overMinutes: number | null;
+  /** When the last family in the line is expected to be done. */
+  lastEndsAt: number | null;
+  paused: boolean;
+  lateUntil: number | null;
+}
+export interface CoordinatorOverview {
+  families: { lobby: number; called: number; inConference: number; activity: number; steppedOut: number; finished: number; left: number };
+  typicalWaitMinutes: number | null;
+  worstWaitMinutes: number | null;
+}
+export type StaffDoing =
+  | { kind: 'interpreting'; teacherName: string; roomName: string; status: VisitStatus }
+  | { kind: 'escorting'; ticket: string; toRoomName: string; accepted: boolean }
+  | { kind: 'free' };
+export interface CoordinatorStaff { id: string; name: string; role: 'translator' | 'ambassador'; languages: string[]; status: string; doing: StaffDoing }
 export interface CoordinatorNoShow { visitId: string; ticket: string; guardianName: string; teacherName: string; at: number; removed: boolean }
 /** An escort or an interpretation offered to or accepted by this person: only what they need to find the family. */
 export interface StaffTask {
@@ -120,6 +165,7 @@ export interface StaffView {
   upcoming: StaffUpcoming[];
   pin: { teacherName: string; roomName: string; until: number } | null;
   tour: StaffTour | null;
+  announcements: ShownAnnouncement[];
 }
 export type View = TeacherView | BoardView | FamilyView | KioskView | CoordinatorView | StaffView;
 
@@ -132,7 +178,7 @@ export function viewFor(state: NightState, audience: Actor): View | null {
   if (!setup) return null;
   const night = nightInfo(state, setup);
   switch (audience.role) {
-    case 'kiosk': return { role: 'kiosk', night };
+    case 'kiosk': return { role: 'kiosk', night, announcements: announcementsFor(state, 'kiosk', setup.event.defaultLanguage) };
     case 'board': return boardView(state, setup, night);
     case 'teacher': return setup.teachers[audience.id] ? teacherView(state, setup, night, audience.id) : null;
     case 'family': return setup.families[audience.id] ? familyView(state, setup, night, audience.id) : null;
@@ -159,6 +205,7 @@ function staffView(state: NightState, setup: Bundle, night: NightInfo, staffId: 
     staff: { id: s.id, name: s.name, role: s.role, status: live?.status ?? 'available', languages: s.languages },
     tasks: staffTasks(state, setup, staffId),
     upcoming: staffUpcoming(state, setup, staffId),
+    announcements: announcementsFor(state, 'staff', setup.event.defaultLanguage),
     pin: pin && pin.until > state.clock ? { teacherName: setup.teachers[pin.teacherId].name, roomName: roomNameOf(setup, pin.teacherId), until: pin.until } : null,
     tour: tourFamilyId && tourActivity && tourCheckIn ? {
       familyId: tourFamilyId, familyFirstName: firstName(setup, tourFamilyId), ticket: tourCheckIn.ticket, activityId: tourActivity.id, title: tourActivity.title,
@@ -264,6 +311,7 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
     line: teacherLine(state, teacherId).map(entry),
     proposal: proposal ? { visitId: proposal.visitId, reason: proposal.reason, callAt: proposal.callAt } : null,
     seenCount: finished.length, finished,
+    announcements: announcementsFor(state, 'teacher', setup.event.defaultLanguage),
   };
 }
 
@@ -288,7 +336,7 @@ function boardView(state: NightState, setup: Bundle, night: NightInfo): BoardVie
   recent.sort((a, b) => b.startedAt - a.startedAt || a.ticket.localeCompare(b.ticket));
   return {
     role: 'board', night, calls: calls.slice(0, boardLength), recent: recent.slice(0, boardRecentLength),
-    announcements: [], typicalWaitMinutes: medianMinutes(waits),
+    announcements: announcementsFor(state, 'board', setup.event.defaultLanguage), typicalWaitMinutes: medianMinutes(waits),
   };
 }
 
@@ -312,6 +360,7 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
       language: checkIn?.language ?? family.language, checkedIn: !!checkIn, activityId: checkIn?.activityId ?? null,
     },
     visits,
+    announcements: announcementsFor(state, 'family', checkIn?.language ?? family.language),
     activities: setup.activities.map((a) => ({
       id: a.id, title: a.title, kind: a.kind, roomName: a.roomId ? setup.rooms[a.roomId]?.name ?? null : null, startsAt: a.startsAt, endsAt: a.endsAt,
       checklist: a.checklist, ticked: checkIn?.ticked?.[a.id] ?? [],
@@ -369,7 +418,8 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
   }
   noShows.sort((a, b) => b.at - a.at || a.visitId.localeCompare(b.visitId));
   return {
-    role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength),
+    role: 'coordinator', night, counts, teachers: teachers.map((t) => ({ ...t, ...coordinatorTeacherExtra(state, setup, t.id) })),
+    noShows: noShows.slice(0, coordinatorNoShowLength), ...coordinatorExtra(state, setup),
     activityCounts: activityCounts(state, setup), interpreters: interpreterList(state, setup),
   };
 }
@@ -398,6 +448,111 @@ function interpreterList(state: NightState, setup: Bundle): CoordinatorView['int
         pin: pin && pin.until > state.clock ? { teacherId: pin.teacherId, teacherName: setup.teachers[pin.teacherId].name, roomName: roomNameOf(setup, pin.teacherId), until: pin.until } : null,
       };
     });
+}
+
+// ---------- the coordinator's overview, overrides and setup ----------
+
+const waitHistoryLength = 600;
+
+function coordinatorTeacherExtra(state: NightState, setup: Bundle, teacherId: string): CoordinatorTeacherExtra {
+  const t = state.teachers[teacherId];
+  const now = state.clock;
+  const expected = expectedConferenceMs(state);
+  const current = t.conferenceVisitId ? state.visits[t.conferenceVisitId] : null;
+  const over = current?.startedAt != null ? now - current.startedAt - setup.event.slotMinutes * minute : null;
+  let lastEndsAt: number | null = current?.startedAt != null ? Math.max(now, current.startedAt + expected) : null;
+  for (const v of teacherLine(state, teacherId)) {
+    const start = estimatedStart(state, v.id);
+    if (start !== null) lastEndsAt = Math.max(lastEndsAt ?? 0, start + expected);
+  }
+  return {
+    overMinutes: over !== null && over > 0 ? Math.floor(over / minute) : null, lastEndsAt,
+    paused: t.breakUntil !== null && t.breakUntil > now, lateUntil: t.lateUntil !== null && t.lateUntil > now ? t.lateUntil : null,
+  };
+}
+
+function coordinatorExtra(state: NightState, setup: Bundle) {
+  const now = state.clock;
+  const families = { lobby: 0, called: 0, inConference: 0, activity: 0, steppedOut: 0, finished: 0, left: 0 };
+  const currentWaits: number[] = [];
+  for (const c of Object.values(state.checkIns)) {
+    const busy = familyBusyWith(state, c.familyId);
+    const waiting = c.visitIds.some((id) => state.visits[id].status === 'waiting');
+    if (c.leftAt !== null) families.left++;
+    else if (busy) families[busy.status === 'called' ? 'called' : 'inConference']++;
+    else if (c.steppedOutUntil !== null) families.steppedOut++;
+    else if (!waiting) families.finished++;
+    else {
+      if (c.activityId !== null) families.activity++;
+      else families.lobby++;
+      currentWaits.push(now - c.freeSince);
+    }
+  }
+  const tasksByStaff = new Map<string, EscortTask>();
+  for (const task of Object.values(state.tasks)) if (task.staffId && (task.status === 'offered' || task.status === 'accepted')) tasksByStaff.set(task.staffId, task);
+  const interpretingBy = new Map<string, Visit>();
+  for (const v of Object.values(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) interpretingBy.set(v.interpreterId, v);
+  const staff: CoordinatorStaff[] = Object.values(setup.staff).map((s) => {
+    const task = tasksByStaff.get(s.id);
+    const visit = interpretingBy.get(s.id);
+    const doing: StaffDoing = visit
+      ? { kind: 'interpreting', teacherName: setup.teachers[visit.teacherId].name, roomName: roomNameOf(setup, visit.teacherId), status: visit.status }
+      : task
+        ? { kind: 'escorting', ticket: state.checkIns[task.familyId]?.ticket ?? '', toRoomName: setup.rooms[task.toRoomId]?.name ?? task.toRoomId, accepted: task.status === 'accepted' }
+        : { kind: 'free' };
+    return { id: s.id, name: s.name, role: s.role, languages: s.languages, status: state.staff[s.id]?.status ?? 'off', doing };
+  });
+  const waiting: CoordinatorView['waiting'] = [];
+  const interpreting: CoordinatorView['interpreting'] = [];
+  const waitHistory: [number, number][] = [];
+  for (const v of Object.values(state.visits)) {
+    const c = state.checkIns[v.familyId];
+    if (v.status === 'waiting' && c.leftAt === null) {
+      waiting.push({ visitId: v.id, teacherId: v.teacherId, ticket: c.ticket, guardianName: setup.families[v.familyId].guardianName, queuedAt: v.queuedAt, atFront: v.frontAt !== undefined });
+    }
+    if ((v.status === 'called' || v.status === 'inConference') && (v.interpreterId || needsInterpreter(state, v))) {
+      interpreting.push({ visitId: v.id, ticket: c.ticket, teacherName: setup.teachers[v.teacherId].name, language: c.language, interpreterId: v.interpreterId, status: v.status });
+    }
+    if (v.calledAt !== null) waitHistory.push([v.calledAt, Math.round((v.calledAt - v.queuedAt) / 6_000) / 10]);
+  }
+  waiting.sort((a, b) => a.queuedAt - b.queuedAt || a.visitId.localeCompare(b.visitId));
+  waitHistory.sort((a, b) => a[0] - b[0]);
+  const openTasks: CoordinatorView['openTasks'] = Object.values(state.tasks)
+    .filter((t): t is EscortTask & { status: 'offered' | 'unassigned' } => t.status === 'offered' || t.status === 'unassigned')
+    .map((t) => ({ taskId: t.id, ticket: state.checkIns[t.familyId]?.ticket ?? '', toRoomName: setup.rooms[t.toRoomId]?.name ?? t.toRoomId, status: t.status, staffId: t.staffId }));
+  currentWaits.sort((a, b) => a - b);
+  return {
+    alerts: alerts(state),
+    overview: {
+      families,
+      typicalWaitMinutes: currentWaits.length ? Math.floor(currentWaits[Math.floor(currentWaits.length / 2)] / minute) : null,
+      worstWaitMinutes: currentWaits.length ? Math.floor(currentWaits[currentWaits.length - 1] / minute) : null,
+    },
+    staff, waiting, interpreting, openTasks,
+    waitHistory: waitHistory.slice(-waitHistoryLength),
+    announcements: [...(state.announcements ?? [])].reverse(),
+    setup: { rooms: Object.values(setup.rooms), teachers: Object.values(setup.teachers), staff: Object.values(setup.staff), activities: setup.activities },
+    purged: state.purgedAt !== undefined,
+  };
+}
+
+const announcementsShown = 5;
+
+function announcementsFor(state: NightState, role: 'family' | 'teacher' | 'staff' | 'kiosk' | 'board', language: string): ShownAnnouncement[] {
+  const defaultLanguage = state.setup?.event.defaultLanguage ?? 'en';
+  const out: ShownAnnouncement[] = [];
+  for (const a of [...(state.announcements ?? [])].reverse()) {
+    const forMe = a.audience.to === 'everyone' || (a.audience.to === 'role' && a.audience.role === role)
+      || (a.audience.to === 'language' && role === 'family' && a.audience.language === language);
+    if (!forMe) continue;
+    if ('template' in a.message) out.push({ id: a.id, at: a.at, template: a.message.template, text: null });
+    else {
+      const texts = a.message.texts;
+      out.push({ id: a.id, at: a.at, template: null, text: texts[language] ?? texts[defaultLanguage] ?? texts.en ?? Object.values(texts)[0] ?? '' });
+    }
+    if (out.length >= announcementsShown) break;
+  }
+  return out;
 }
 
 function medianMinutes(ms: number[]): number | null {

@@ -21,6 +21,7 @@ import { localToEpoch, minute } from '../clock';
 import { MinHeap } from '../heap';
 import { activityHoldUntil, heldAtActivity } from './activities';
 import { pinPlace } from './pins';
+import { frontOfLineKey, isFrontOfLineKey } from './overrides';
 import { lobbyRoomId, type NightState, type Visit } from './state';
 
 export const routingRules = {
@@ -46,7 +47,7 @@ export const routingRules = {
   priorWeight: 5,
 };
 
-export type ProposalReason = 'booked' | 'waitedLongest' | 'fewestLeft' | 'interpreterFree' | 'onlyOne';
+export type ProposalReason = 'frontOfLine' | 'booked' | 'waitedLongest' | 'fewestLeft' | 'interpreterFree' | 'onlyOne';
 
 export interface Proposal {
   teacherId: string;
@@ -206,6 +207,8 @@ interface Candidate {
 }
 
 function priorityKey(c: Candidate, at: number): number {
+  const front = frontOfLineKey(c.visit);
+  if (front !== null) return front;
   const b = c.visit.bookedAt;
   if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
   return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince);
@@ -253,7 +256,7 @@ function choose(candidates: Candidate[], teacherFree: number, at: number, should
     fewest = Math.min(fewest, c.remainingMs);
   }
   if (!pick) return null;
-  const reason: ProposalReason = pickKey < -1e14 ? 'booked'
+  const reason: ProposalReason = isFrontOfLineKey(pickKey) ? 'frontOfLine' : pickKey < -1e14 ? 'booked'
     : pool === 1 ? 'onlyOne'
       : pick.interpreter ? 'interpreterFree'
         : pick === oldest ? 'waitedLongest' : 'fewestLeft';
@@ -348,7 +351,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
     takenFamilies.add(candidate.visit.familyId);
     if (interpreter) takenInterpreters.add(interpreter.staffId);
     const oldest = pool.reduce((o, c) => (c.waitingSince < o.waitingSince ? c : o), pool[0]);
-    const reason: ProposalReason = key < -1e14 ? 'booked' : pool.length === 1 ? 'onlyOne'
+    const reason: ProposalReason = isFrontOfLineKey(key) ? 'frontOfLine' : key < -1e14 ? 'booked' : pool.length === 1 ? 'onlyOne'
       : interpreter ? 'interpreterFree' : candidate === oldest ? 'waitedLongest' : 'fewestLeft';
     proposals.set(teacherId, {
       teacherId, visitId: candidate.visit.id, familyId: candidate.visit.familyId,

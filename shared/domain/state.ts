@@ -1,6 +1,6 @@
 // The state of one conference night and the events that change it. Both are plain JSON, so the
 // journal, snapshots and tests can hold them as they are.
-import type { Bundle } from '../bundle';
+import type { Activity, Bundle, Room, Staff, Teacher } from '../bundle';
 
 export type VisitStatus = 'waiting' | 'called' | 'inConference' | 'done' | 'cancelled';
 
@@ -28,6 +28,8 @@ export interface Visit {
   commitments?: Commitment[];
   /** The teacher's private note on this conference: only ever shown to that teacher. */
   note?: string;
+  /** The coordinator moved this family to the front of the line at this time (absent otherwise). */
+  frontAt?: number;
 }
 
 /** One shared commitment: "I will …" (the teacher) or "We will …" (the family). */
@@ -129,7 +131,35 @@ export interface NightState {
   signInVersions: Record<string, number>;
   /** staffId → the teacher's room the coordinator pinned them to, and until when. */
   pins: Record<string, InterpreterPin>;
+  /** The coordinator's announcements, oldest first (the last few are kept). */
+  announcements?: Announcement[];
+  /** Set once the night's personal data (names, phone digits, notes) has been deleted. */
+  purgedAt?: number;
+  /** How many times families joined each activity tonight, for the report. */
+  activityJoins?: Record<string, number>;
 }
+
+// ---------- the coordinator's announcements and hand edits ----------
+
+/** Templates shipped in every catalogue language (key `announce.template.<id>`). */
+export const announcementTemplates = ['dinner', 'closingSoon', 'performance', 'parking', 'lostAndFound'] as const;
+export type AnnouncementTemplate = (typeof announcementTemplates)[number];
+/** Who an announcement is for: everyone, one role's screens, or the families of one language. */
+export type AnnouncementAudience =
+  | { to: 'everyone' }
+  | { to: 'role'; role: 'family' | 'teacher' | 'staff' | 'kiosk' | 'board' }
+  | { to: 'language'; language: string };
+/** A template (each screen shows it in its own language) or texts the coordinator typed, by language. */
+export type AnnouncementMessage = { template: AnnouncementTemplate } | { texts: Record<string, string> };
+export interface Announcement { id: string; at: number; audience: AnnouncementAudience; message: AnnouncementMessage }
+export const announcementsKept = 20;
+
+/** One row of the setup edited by hand on the coordinator's page (added, or replaced by id). */
+export type SetupItem =
+  | ({ kind: 'room' } & Room)
+  | ({ kind: 'teacher' } & Teacher)
+  | ({ kind: 'staff' } & Staff)
+  | ({ kind: 'activity' } & Omit<Activity, 'kind'> & { activityKind: Activity['kind'] });
 
 /** The devices that are not people in the bundle: one coordinator, two kiosks, one lobby board. */
 export const deviceIds = { coordinator: ['C1'], kiosk: ['K1', 'K2'], board: ['B1'] } as const;
@@ -186,7 +216,16 @@ export type NightEvent =
   /** The family at an activity is told its turn is close: it is called no sooner than five minutes later. */
   | E<'familyHeadsUp', { familyId: string }>
   /** The coordinator revoked a device's or person's sign-in: its link and sessions stop working. */
-  | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>;
+  | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>
+  // The coordinator's overrides, announcements, hand edits and the purge.
+  | E<'visitMovedToFront', { visitId: string }>
+  | E<'interpreterReassigned', { visitId: string; staffId: string }>
+  | E<'announcementMade', { announcement: Announcement }>
+  | E<'setupItemSaved', { item: SetupItem }>
+  /** Nothing else happened, but an alert's time came (a family has now waited 30 minutes). */
+  | E<'clockAdvanced'>
+  /** Names, phone digits, notes and commitments are gone from the state (and then from every file). */
+  | E<'personalDataPurged'>;
 
 export type NightEventType = NightEvent['type'];
 

@@ -45,6 +45,12 @@ const allowed: Record<CommandType, Who[]> = {
   tickChecklist: ['family', 'staff', 'coordinator'],
   leadTour: ['staff'],
   endTour: ['staff', 'coordinator'],
+  moveToFront: ['coordinator'],
+  reassignInterpreter: ['coordinator'],
+  reassignEscort: ['coordinator'],
+  announce: ['coordinator'],
+  editSetup: ['coordinator'],
+  purgePersonalData: ['coordinator'],
 };
 
 const queriesAllowed: Record<Query['type'], Who[]> = {
@@ -52,6 +58,8 @@ const queriesAllowed: Record<Query['type'], Who[]> = {
   familyDetails: ['kiosk', 'coordinator'],
   signInLinks: ['coordinator'],
   auditLog: ['coordinator'],
+  nightReport: ['coordinator'],
+  kiosks: ['coordinator'],
 };
 
 // Hamza Tran (F0001) sees Mx. Pierre (T001); Zoe Davis (F0002) is the other family, Dr. Ramirez (T002) the other teacher.
@@ -107,6 +115,12 @@ function commandOf(type: CommandType): Command {
     case 'tickChecklist': return { ...base, type, familyId: 'F0001', activityId: 'ACT1', item: 0, done: !server.host.committed.checkIns.F0001.ticked?.ACT1?.includes(0) };
     case 'leadTour': return { ...base, type, staffId: tourGuide, ticket: server.host.committed.checkIns.F0001.ticket };
     case 'endTour': return { ...base, type, staffId: tourGuide };
+    case 'moveToFront': return { ...base, type, visitId };
+    case 'reassignInterpreter': return { ...base, type, visitId, staffId: 'A001' };
+    case 'reassignEscort': return { ...base, type, taskId, staffId: 'A002' };
+    case 'announce': return { ...base, type, audience: { to: 'everyone' }, message: { template: 'dinner' } };
+    case 'editSetup': return { ...base, type, item: { kind: 'room', id: 'R900', name: 'Library', zone: 'north' } };
+    case 'purgePersonalData': return { ...base, type };
   }
 }
 
@@ -116,6 +130,9 @@ const order: CommandType[] = [
   'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine', 'joinActivity', 'leaveActivity',
   'pinInterpreter', 'unpinInterpreter', 'leadTour', 'tickChecklist', 'endTour',
   'leave', 'openNight', 'closeNight', 'revokeSignIn',
+  'leave', 'openNight', 'moveToFront', 'reassignInterpreter', 'reassignEscort', 'announce', 'editSetup', 'closeNight', 'revokeSignIn',
+  // Last: deleting the night's personal data is allowed only once it is closed.
+  'purgePersonalData',
 ];
 
 beforeAll(async () => {
@@ -166,6 +183,7 @@ describe('every command × every role', () => {
 describe('every query × every role', () => {
   const queries: Query[] = [
     { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+    { type: 'nightReport' }, { type: 'kiosks' },
   ];
   for (const query of queries) {
     it(query.type, async () => {

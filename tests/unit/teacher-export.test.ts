@@ -13,7 +13,7 @@ function viewWith(finished: TeacherFinishedEntry[]): TeacherView {
     role: 'teacher',
     night: { id: 'n', name: 'Night', phase: 'open', timezone: 'America/Chicago', slotMinutes: 15, clock: at('19:00') },
     teacher: { id: 'T007', name: 'Mr. Torres', roomName: 'Room A107', breakUntil: null, lateUntil: null },
-    called: null, conference: null, line: [], proposal: null, seenCount: finished.length, finished,
+    called: null, conference: null, line: [], proposal: null, seenCount: finished.length, finished, announcements: [],
   };
 }
 const entry = (over: Partial<TeacherFinishedEntry>): TeacherFinishedEntry => ({
