@@ -356,7 +356,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'purgePersonalData':
       if (state.phase !== 'closed') return refuse('conflict', 'Close the night before deleting its personal data.');
-      if (state.purgedAt !== undefined) return refuse('conflict', 'This night\'s personal data has already been deleted.');
+      // Asking again is allowed: if the files could not be rewritten the first time, this finishes the job.
       return accept({ type: 'personalDataPurged', at });
 
     case 'tick': {
