@@ -63,12 +63,27 @@ export const closeNightSchema = command('closeNight', {});
 /** The coordinator revokes a device's or person's sign-in at once; a new link can then be handed out. */
 export const revokeSignInSchema = command('revokeSignIn', { role: z.enum(['kiosk', 'teacher', 'board', 'staff', 'family']), id });
 
+/**
+ * Front-desk staff register a family the school has no record of and check them in at once (marked
+ * unverified for the coordinator). The kiosk makes the family's id, so a retried registration is one.
+ */
+export const walkInIdSchema = z.string().regex(/^W-[A-Za-z0-9]{10,24}$/);
+export const registerWalkInSchema = command('registerWalkIn', {
+  familyId: walkInIdSchema,
+  guardianName: z.string().trim().min(2).max(80),
+  language: languageCode,
+  children: z.array(z.strictObject({ firstName: z.string().trim().min(1).max(40), teacherId: id })).min(1).max(8),
+  wantsInterpreter: z.boolean(),
+  wantsEscort: z.boolean(),
+});
+
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
   putBackSchema, saveCommitmentsSchema, saveNoteSchema,
   stepOutSchema, returnSchema, joinActivitySchema, leaveActivitySchema, leaveSchema, takeBreakSchema, runningLateSchema, resumeSchema,
   setStaffStatusSchema, acceptTaskSchema, declineTaskSchema, finishTaskSchema, openNightSchema, closeNightSchema,
   revokeSignInSchema,
+  registerWalkInSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** The server's own clock tick (lapsed offers, families back from stepping out); never from a client. */
@@ -85,6 +100,8 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('signInLinks') }),
   /** The coordinator's audit log of privileged actions (overrides, revocations, imports), newest first. */
   z.strictObject({ type: z.literal('auditLog') }),
+  /** The kiosk's sealed directory for searching while offline (see shared/domain/kiosk-directory.ts). */
+  z.strictObject({ type: z.literal('kioskDirectory') }),
 ]);
 export type Query = z.infer<typeof querySchema>;
 
@@ -102,7 +119,11 @@ export const errorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-export const commandResultSchema = z.object({ statusToken: z.string().optional(), ticket: z.string().optional() });
+export const commandResultSchema = z.object({
+  statusToken: z.string().optional(), ticket: z.string().optional(),
+  /** After a check-in: the family's first conference and its estimated start, for the kiosk's last screen. */
+  firstStop: z.object({ teacherName: z.string(), roomName: z.string(), estimatedStart: z.number().nullable(), called: z.boolean() }).optional(),
+});
 export type CommandResult = z.infer<typeof commandResultSchema>;
 
 /** The answer to every command: applied (with the night's seq after it) or refused with a reason. */

@@ -10,11 +10,13 @@ export interface KioskMatch { familyId: string; label: string; children: string[
 export interface KioskSearchResult { matches: KioskMatch[]; tooMany: boolean }
 export interface KioskFamilyDetails {
   familyId: string; label: string; language: string; needsEscort: boolean; checkedIn: boolean;
+  /** The children's first names, as the picker shows them. */
+  children: string[];
   teachers: { id: string; name: string; roomName: string; children: string[]; speaksFamilyLanguage: boolean }[];
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
-const lastNameOf = (fullName: string) => fullName.trim().split(/\s+/).at(-1) ?? '';
+export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
+export const lastNameOf = (fullName: string) => fullName.trim().split(/\s+/).at(-1) ?? '';
 
 export function familyLabel(setup: Bundle, familyId: string): string {
   const [first, ...rest] = setup.families[familyId].guardianName.trim().split(/\s+/);
@@ -62,5 +64,6 @@ export function familyDetails(state: NightState, familyId: string): KioskFamilyD
   return {
     familyId, label: familyLabel(setup, familyId), language: family.language, needsEscort: family.needsEscort,
     checkedIn: !!state.checkIns[familyId], teachers,
+    children: family.studentIds.map((s) => setup.students[s]?.firstName ?? '').filter(Boolean),
   };
 }

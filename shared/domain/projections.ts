@@ -68,12 +68,22 @@ export interface FamilyVisitView {
   estimatedStart: number | null; calledAt: number | null; startedAt: number | null; endedAt: number | null;
   /** What the family and the teacher agreed to (never the teacher's private note). */
   commitments: Commitment[];
+  /** An interpreter will sit in (the family asked and the teacher does not speak their language); their first name once called. */
+  interpreter: { expected: boolean; firstName: string | null };
 }
 export interface FamilyView {
   role: 'family'; night: NightInfo;
   /** The family's own id, for the commands its page sends. */
   familyId: string;
-  family: { ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null };
+  family: {
+    ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null;
+    /** "Hold our place" until then; null when not stepped out. */
+    steppedOutUntil: number | null;
+    /** The family said they had to leave: what was left is cancelled. */
+    left: boolean;
+  };
+  /** The guide (escort) for the family's current call: their first name once someone accepted. */
+  guide: { firstName: string | null } | null;
   /** Tonight's activities, to join while waiting. */
   activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null }[];
   visits: FamilyVisitView[];
@@ -85,6 +95,8 @@ export interface CoordinatorView {
   teachers: { id: string; name: string; roomName: string; lineLength: number; conference: { ticket: string; since: number } | null; called: { ticket: string; since: number } | null }[];
   /** Families lately marked as not arrived, newest first: back in line once, then taken out of it. */
   noShows: CoordinatorNoShow[];
+  /** Walk-ins registered at the front desk tonight, newest first: unverified, for the coordinator to check. */
+  walkIns: { familyId: string; ticket: string | null; guardianName: string; at: number }[];
 }
 export interface CoordinatorNoShow { visitId: string; ticket: string; guardianName: string; teacherName: string; at: number; removed: boolean }
 /** An escort offered to or accepted by this ambassador: only what they need to find the family. */
@@ -140,6 +152,7 @@ function nightInfo(state: NightState, setup: Bundle): NightInfo {
   return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes, clock: state.clock };
 }
 
+const firstNameOf = (name: string) => name.trim().split(/\s+/)[0] ?? '';
 const roomNameOf = (setup: Bundle, teacherId: string) => setup.rooms[setup.teachers[teacherId].roomId]?.name ?? '';
 
 function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabouts {
@@ -235,14 +248,21 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
       visitId: v.id, teacherName: setup.teachers[v.teacherId].name, roomName: roomNameOf(setup, v.teacherId),
       status: v.status, position, estimatedStart: estimatedStart(state, v.id),
       calledAt: v.calledAt, startedAt: v.startedAt, endedAt: v.endedAt, commitments: v.commitments ?? [],
+      interpreter: {
+        expected: checkIn.wantsInterpreter && !setup.teachers[v.teacherId].languages.includes(checkIn.language),
+        firstName: v.interpreterId ? firstNameOf(setup.staff[v.interpreterId]?.name ?? '') : null,
+      },
     };
   });
+  const escort = Object.values(state.tasks).find((task) => task.familyId === familyId && ['offered', 'accepted', 'unassigned'].includes(task.status));
   return {
     role: 'family', night, familyId,
     family: {
       ticket: checkIn?.ticket ?? null, guardianFirstName: family.guardianName.trim().split(/\s+/)[0],
       language: checkIn?.language ?? family.language, checkedIn: !!checkIn, activityId: checkIn?.activityId ?? null,
+      steppedOutUntil: checkIn?.steppedOutUntil ?? null, left: !!checkIn && checkIn.leftAt !== null,
     },
+    guide: escort ? { firstName: escort.status === 'accepted' && escort.staffId ? firstNameOf(setup.staff[escort.staffId]?.name ?? '') : null } : null,
     visits,
     activities: setup.activities.map((a) => ({
       id: a.id, title: a.title, kind: a.kind, roomName: a.roomId ? setup.rooms[a.roomId]?.name ?? null : null, startsAt: a.startsAt, endsAt: a.endsAt,
@@ -276,7 +296,10 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
     });
   }
   noShows.sort((a, b) => b.at - a.at || a.visitId.localeCompare(b.visitId));
-  return { role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength) };
+  const walkIns = Object.entries(state.walkIns ?? {}).map(([familyId, at]) => ({
+    familyId, ticket: state.checkIns[familyId]?.ticket ?? null, guardianName: setup.families[familyId]?.guardianName ?? '', at,
+  })).sort((a, b) => b.at - a.at || a.familyId.localeCompare(b.familyId));
+  return { role: 'coordinator', night, counts, teachers, noShows: noShows.slice(0, coordinatorNoShowLength), walkIns };
 }
 
 function medianMinutes(ms: number[]): number | null {

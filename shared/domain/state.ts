@@ -106,6 +106,8 @@ export interface NightState {
    * (role, id, version), so a revocation is journaled without any secret in it, and the old link dies.
    */
   signInVersions: Record<string, number>;
+  /** Walk-in families registered at the front desk tonight (family id → when): unverified for the coordinator. */
+  walkIns?: Record<string, number>;
 }
 
 /** The devices that are not people in the bundle: one coordinator, two kiosks, one lobby board. */
@@ -153,7 +155,12 @@ export type NightEvent =
   | E<'escortAccepted', { taskId: string }>
   | E<'escortDone', { taskId: string }>
   /** The coordinator revoked a device's or person's sign-in: its link and sessions stop working. */
-  | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>;
+  | E<'signInRevoked', { role: RevocableRole; id: string; version: number }>
+  /** Front-desk staff registered a family the school had no record of (checked in by the next event). */
+  | E<'walkInRegistered', { family: WalkInFamily; students: WalkInStudent[] }>;
+
+export interface WalkInFamily { id: string; guardianName: string; language: string; needsEscort: boolean; studentIds: string[] }
+export interface WalkInStudent { id: string; firstName: string; lastName: string; teacherIds: string[] }
 
 export type NightEventType = NightEvent['type'];
 

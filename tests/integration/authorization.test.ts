@@ -38,6 +38,7 @@ const allowed: Record<CommandType, Who[]> = {
   openNight: ['coordinator'],
   closeNight: ['coordinator'],
   revokeSignIn: ['coordinator'],
+  registerWalkIn: ['kiosk', 'coordinator'],
 };
 
 const queriesAllowed: Record<Query['type'], Who[]> = {
@@ -45,6 +46,7 @@ const queriesAllowed: Record<Query['type'], Who[]> = {
   familyDetails: ['kiosk', 'coordinator'],
   signInLinks: ['coordinator'],
   auditLog: ['coordinator'],
+  kioskDirectory: ['kiosk', 'coordinator'],
 };
 
 // Hamza Tran (F0001) sees Mx. Pierre (T001); Zoe Davis (F0002) is the other family, Dr. Ramirez (T002) the other teacher.
@@ -91,6 +93,10 @@ function commandOf(type: CommandType): Command {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, type, taskId };
     case 'openNight': case 'closeNight': return { ...base, type };
     case 'revokeSignIn': return { ...base, type, role: 'kiosk', id: 'K2' };
+    case 'registerWalkIn': return {
+      ...base, type, familyId: `W-${newCommandId('walkin').replace(/[^A-Za-z0-9]/g, '').slice(-16)}`, guardianName: 'Ana Lopez', language: 'es',
+      children: [{ firstName: 'Lia', teacherId: 'T001' }], wantsInterpreter: false, wantsEscort: false,
+    };
   }
 }
 
@@ -98,7 +104,7 @@ function commandOf(type: CommandType): Command {
 const order: CommandType[] = [
   'checkIn', 'acceptTask', 'declineTask', 'finishTask', 'setStaffStatus', 'startConference', 'saveCommitments', 'saveNote',
   'endConference', 'takeBreak', 'runningLate', 'resume', 'callFamily', 'putBack', 'markNoShow', 'stepOut', 'returnToLine', 'joinActivity', 'leaveActivity',
-  'leave', 'openNight', 'closeNight', 'revokeSignIn',
+  'registerWalkIn', 'leave', 'openNight', 'closeNight', 'revokeSignIn',
 ];
 
 beforeAll(async () => {
@@ -149,6 +155,7 @@ describe('every command × every role', () => {
 describe('every query × every role', () => {
   const queries: Query[] = [
     { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+    { type: 'kioskDirectory' },
   ];
   for (const query of queries) {
     it(query.type, async () => {

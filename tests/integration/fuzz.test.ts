@@ -35,10 +35,14 @@ function validCommand(type: CommandType, n: number): Payload {
     case 'acceptTask': case 'declineTask': case 'finishTask': return { ...base, taskId: 'E-F0001:T001-0' };
     case 'openNight': case 'closeNight': return base;
     case 'revokeSignIn': return { ...base, role: 'teacher', id: 'T001' };
+    case 'registerWalkIn': return {
+      ...base, familyId: 'W-fuzz0000000001', guardianName: 'Ana Lopez', language: 'es',
+      children: [{ firstName: 'Lia', teacherId: 'T001' }], wantsInterpreter: false, wantsEscort: false,
+    };
   }
 }
 const validQueries: Payload[] = [
-  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' }, { type: 'kioskDirectory' },
 ];
 const validHello: Payload = { nightId: 'x', lastSeq: 3 };
 
