@@ -12,7 +12,7 @@ export interface KioskFamilyDetails {
   familyId: string; label: string; language: string; needsEscort: boolean; checkedIn: boolean;
   /** The children's first names, as the picker shows them. */
   children: string[];
-  teachers: { id: string; name: string; roomName: string; children: string[]; speaksFamilyLanguage: boolean }[];
+  teachers: { id: string; name: string; roomName: string; children: string[]; speaksFamilyLanguage: boolean; languages: string[] }[];
 }
 
 export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
@@ -58,7 +58,7 @@ export function familyDetails(state: NightState, familyId: string): KioskFamilyD
     return {
       id: t.id, name: t.name, roomName: setup.rooms[t.roomId]?.name ?? '',
       children: studentIds.map((s) => setup.students[s].firstName),
-      speaksFamilyLanguage: t.languages.includes(family.language),
+      speaksFamilyLanguage: t.languages.includes(family.language), languages: t.languages,
     };
   });
   return {

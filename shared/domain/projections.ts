@@ -88,7 +88,11 @@ export interface FamilyView {
   activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null }[];
   visits: FamilyVisitView[];
 }
-export interface KioskView { role: 'kiosk'; night: NightInfo }
+export interface KioskView {
+  role: 'kiosk'; night: NightInfo;
+  /** Tonight's teachers, for the walk-in form's picker (no family data). */
+  teachers: { id: string; name: string; roomName: string }[];
+}
 export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
   counts: { invited: number; checkedIn: number; waiting: number; inConference: number; done: number };
@@ -117,7 +121,10 @@ export function viewFor(state: NightState, audience: Actor): View | null {
   if (!setup) return null;
   const night = nightInfo(state, setup);
   switch (audience.role) {
-    case 'kiosk': return { role: 'kiosk', night };
+    case 'kiosk': return {
+      role: 'kiosk', night,
+      teachers: Object.values(setup.teachers).map((t) => ({ id: t.id, name: t.name, roomName: roomNameOf(setup, t.id) })).sort((a, b) => a.name.localeCompare(b.name)),
+    };
     case 'board': return boardView(state, setup, night);
     case 'teacher': return setup.teachers[audience.id] ? teacherView(state, setup, night, audience.id) : null;
     case 'family': return setup.families[audience.id] ? familyView(state, setup, night, audience.id) : null;
