@@ -5,7 +5,7 @@ import jsonPatch from 'fast-json-patch';
 import { parse as parseCookies } from 'cookie';
 import type { Server, Socket } from 'socket.io';
 import { authorize } from '../shared/domain/authorize';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { familyDetails, findFamilies } from '../shared/domain/kiosk';
 import { buildKioskDirectory } from '../shared/domain/kiosk-directory';
 import type { NightState } from '../shared/domain/state';
@@ -202,7 +202,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
       }
       if (query.type === 'findFamilies') return reply({ ok: true, data: findFamilies(host.committed, query.text) });
-      if (query.type === 'kioskDirectory') return reply({ ok: true, data: buildKioskDirectory(host.committed, (n) => randomBytes(n).toString('hex')) });
+      if (query.type === 'kioskDirectory') return reply({ ok: true, data: buildKioskDirectory(host.committed, (n) => randomBytes(n).toString('hex'), (data) => createHash('sha256').update(data).digest()) });
       if (query.type !== 'familyDetails') return;
       const details = familyDetails(host.committed, query.familyId);
       reply(details ? { ok: true, data: details } : { ok: false, code: 'not_found', message: 'We could not find that family.' });

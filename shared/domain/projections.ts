@@ -91,7 +91,7 @@ export interface FamilyView {
 export interface KioskView {
   role: 'kiosk'; night: NightInfo;
   /** Tonight's teachers, for the walk-in form's picker (no family data). */
-  teachers: { id: string; name: string; roomName: string }[];
+  teachers: { id: string; name: string; roomName: string; languages: string[] }[];
 }
 export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
@@ -123,7 +123,7 @@ export function viewFor(state: NightState, audience: Actor): View | null {
   switch (audience.role) {
     case 'kiosk': return {
       role: 'kiosk', night,
-      teachers: Object.values(setup.teachers).map((t) => ({ id: t.id, name: t.name, roomName: roomNameOf(setup, t.id) })).sort((a, b) => a.name.localeCompare(b.name)),
+      teachers: Object.values(setup.teachers).map((t) => ({ id: t.id, name: t.name, roomName: roomNameOf(setup, t.id), languages: t.languages })).sort((a, b) => a.name.localeCompare(b.name)),
     };
     case 'board': return boardView(state, setup, night);
     case 'teacher': return setup.teachers[audience.id] ? teacherView(state, setup, night, audience.id) : null;

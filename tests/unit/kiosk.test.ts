@@ -7,7 +7,7 @@ import { parseBundle } from '../../shared/bundle';
 import { decide } from '../../shared/domain/decide';
 import { evolveAll } from '../../shared/domain/evolve';
 import { buildKioskDirectory, searchKioskDirectory } from '../../shared/domain/kiosk-directory';
-import { viewFor, type FamilyView } from '../../shared/domain/projections';
+import { viewFor, type FamilyView, type KioskView } from '../../shared/domain/projections';
 import { emptyNight } from '../../shared/domain/state';
 import type { Actor, Command } from '../../shared/protocol';
 import { sha256 } from '../../shared/sha256';
@@ -33,7 +33,9 @@ describe('sha256', () => {
 });
 
 describe('the offline directory', () => {
-  const directory = buildKioskDirectory(night, randomHex);
+  // Built with node:crypto's SHA-256 as the server does; opened with the kiosk's own.
+  const directory = buildKioskDirectory(night, randomHex, (data) => createHash('sha256').update(data).digest());
+  const teachers = (viewFor(night, kiosk) as KioskView).teachers;
   const text = JSON.stringify(directory);
 
   it('holds no name, phone digits or family id in the clear', () => {
@@ -42,18 +44,18 @@ describe('the offline directory', () => {
 
   it('finds a family by their whole last name or their four phone digits, like the online search', () => {
     for (const term of ['Gomez', 'gómez ', '8227']) {
-      const { result } = searchKioskDirectory(directory, term);
+      const { result } = searchKioskDirectory(directory, term, teachers);
       expect(result.matches.map((m) => m.label)).toContain('Owen G.');
     }
     // Six Tran families: too many to show, as online.
-    expect(searchKioskDirectory(directory, 'Tran').result.tooMany).toBe(true);
-    const { details } = searchKioskDirectory(directory, '3445');
+    expect(searchKioskDirectory(directory, 'Tran', teachers).result.tooMany).toBe(true);
+    const { details } = searchKioskDirectory(directory, '3445', teachers);
     expect(details[0]).toMatchObject({ familyId: 'F0001', children: ['Sofia'], teachers: [{ id: 'T001', name: 'Mx. Pierre', roomName: 'Room A101' }] });
   });
 
   it('opens nothing for a partial name or wrong digits', () => {
-    expect(searchKioskDirectory(directory, 'Tr').result.matches).toEqual([]);
-    expect(searchKioskDirectory(directory, '0000').result.matches).toEqual([]);
+    expect(searchKioskDirectory(directory, 'Tr', teachers).result.matches).toEqual([]);
+    expect(searchKioskDirectory(directory, '0000', teachers).result.matches).toEqual([]);
   });
 });
 
