@@ -152,6 +152,15 @@ export class Credentials {
     return this.byCode.get(normalizeCode(typed)) ?? null;
   }
 
+  /** Families registered after start (walk-ins) get a status token like the school's own. */
+  knowFamilies(ids: string[]): void {
+    for (const f of ids) {
+      if (this.familyIds.includes(f)) continue;
+      this.familyIds.push(f);
+      this.byStatusToken.set(this.statusTokenFor(f), f);
+    }
+  }
+
   familyForStatusToken(token: string): string | null {
     return this.byStatusToken.get(token) ?? null;
   }

@@ -5,13 +5,16 @@ import jsonPatch from 'fast-json-patch';
 import { parse as parseCookies } from 'cookie';
 import type { Server, Socket } from 'socket.io';
 import { authorize } from '../shared/domain/authorize';
+import { createHash, randomBytes } from 'node:crypto';
 import { familyDetails, findFamilies } from '../shared/domain/kiosk';
+import { buildKioskDirectory } from '../shared/domain/kiosk-directory';
+import type { NightState } from '../shared/domain/state';
 import { viewFor, type View } from '../shared/domain/projections';
 import { nightReport } from '../shared/domain/report';
 import { deviceIds } from '../shared/domain/state';
 import {
   commandSchema, helloSchema, querySchema,
-  type Ack, type Actor, type KioskPresence, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
+  type Ack, type Actor, type CommandResult, type KioskPresence, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
 } from '../shared/protocol';
 import { sessionCookieName, type Credentials } from './credentials';
 import type { NightHost } from './night-host';
@@ -70,6 +73,7 @@ export const audienceKey = (actor: Actor) => `${actor.role}:${actor.id}`;
 
 export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number, options: RealtimeOptions = {}): void {
   const audiences = new Map<string, Audience>();
+  if (host.committed.walkIns) credentials.knowFamilies(Object.keys(host.committed.walkIns));
   const rateLimit = options.rateLimit === undefined ? defaultRateLimit : options.rateLimit;
   const floodWarned = new Map<string, number>();
 
@@ -121,6 +125,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   const kioskPresenceChanged = () => io.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', kiosks());
 
   host.on('commit', () => {
+    // Walk-ins registered tonight (also those replayed from the journal) get their status token.
+    if (host.committed.walkIns) credentials.knowFamilies(Object.keys(host.committed.walkIns));
     // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
     if (host.committed.setup) credentials.useSetup(host.committed.setup);
     for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
@@ -184,11 +190,13 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       const refusal = authorize(host.committed, command, actor);
       if (refusal) return reply(refusal);
       const answer = await host.submit(command, actor, clock());
-      if (command.type === 'checkIn' && (answer.ok || answer.code === 'already_checked_in')) {
+      if ((command.type === 'checkIn' || command.type === 'registerWalkIn') && (answer.ok || answer.code === 'already_checked_in')) {
         // The kiosk hands the family their status link; it is made here, never stored in the journal.
+        credentials.knowFamilies([command.familyId]);
         answer.result = {
           statusToken: credentials.statusTokenFor(command.familyId),
           ticket: host.committed.checkIns[command.familyId]?.ticket,
+          firstStop: firstStopOf(host.committed, command.familyId),
         };
       }
       reply(answer);
@@ -220,10 +228,22 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
       }
       if (query.type === 'findFamilies') return reply({ ok: true, data: findFamilies(host.committed, query.text) });
+      if (query.type === 'kioskDirectory') return reply({ ok: true, data: buildKioskDirectory(host.committed, (n) => randomBytes(n).toString('hex'), (data) => createHash('sha256').update(data).digest()) });
+      if (query.type !== 'familyDetails') return;
       const details = familyDetails(host.committed, query.familyId);
       reply(details ? { ok: true, data: details } : { ok: false, code: 'not_found', message: 'We could not find that family.' });
     });
   });
+}
+
+/** Where a family just checked in goes first: the conference called or expected to start soonest. */
+function firstStopOf(state: NightState, familyId: string): CommandResult['firstStop'] {
+  const view = viewFor(state, { role: 'family', id: familyId });
+  if (view?.role !== 'family') return undefined;
+  const open = view.visits.filter((v) => v.status === 'waiting' || v.status === 'called');
+  const first = open.find((v) => v.status === 'called')
+    ?? [...open].sort((a, b) => (a.estimatedStart ?? Infinity) - (b.estimatedStart ?? Infinity))[0];
+  return first ? { teacherName: first.teacherName, roomName: first.roomName, estimatedStart: first.estimatedStart, called: first.status === 'called' } : undefined;
 }
 
 function authenticate(socket: Socket, credentials: Credentials): Actor | null {

@@ -115,6 +115,19 @@ export const editSetupSchema = command('editSetup', {
 });
 /** After the night is closed: deletes names, phone digits, notes and commitments everywhere, keeping figures. */
 export const purgePersonalDataSchema = command('purgePersonalData', {});
+/**
+ * Front-desk staff register a family the school has no record of and check them in at once (marked
+ * unverified for the coordinator). The kiosk makes the family's id, so a retried registration is one.
+ */
+export const walkInIdSchema = z.string().regex(/^W-[A-Za-z0-9]{10,24}$/);
+export const registerWalkInSchema = command('registerWalkIn', {
+  familyId: walkInIdSchema,
+  guardianName: z.string().trim().min(2).max(80),
+  language: languageCode,
+  children: z.array(z.strictObject({ firstName: z.string().trim().min(1).max(40), teacherId: id })).min(1).max(8),
+  wantsInterpreter: z.boolean(),
+  wantsEscort: z.boolean(),
+});
 
 export const commandSchema = z.discriminatedUnion('type', [
   checkInSchema, callFamilySchema, startConferenceSchema, endConferenceSchema, markNoShowSchema,
@@ -124,6 +137,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   revokeSignInSchema,
   arriveTaskSchema, pinInterpreterSchema, unpinInterpreterSchema, tickChecklistSchema, leadTourSchema, endTourSchema,
   moveToFrontSchema, reassignInterpreterSchema, reassignEscortSchema, announceSchema, editSetupSchema, purgePersonalDataSchema,
+  registerWalkInSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /**
@@ -147,6 +161,8 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('nightReport') }),
   /** Which kiosks are connected now (a kiosk that was and is no longer is an alert). */
   z.strictObject({ type: z.literal('kiosks') }),
+  /** The kiosk's sealed directory for searching while offline (see shared/domain/kiosk-directory.ts). */
+  z.strictObject({ type: z.literal('kioskDirectory') }),
 ]);
 export type Query = z.infer<typeof querySchema>;
 /** A kiosk's connection, as the coordinator sees it (`seenAt`: when it last connected or dropped). */
@@ -166,7 +182,11 @@ export const errorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-export const commandResultSchema = z.object({ statusToken: z.string().optional(), ticket: z.string().optional() });
+export const commandResultSchema = z.object({
+  statusToken: z.string().optional(), ticket: z.string().optional(),
+  /** After a check-in: the family's first conference and its estimated start, for the kiosk's last screen. */
+  firstStop: z.object({ teacherName: z.string(), roomName: z.string(), estimatedStart: z.number().nullable(), called: z.boolean() }).optional(),
+});
 export type CommandResult = z.infer<typeof commandResultSchema>;
 
 /** The answer to every command: applied (with the night's seq after it) or refused with a reason. */

@@ -31,6 +31,7 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   openNight: { roles: ['coordinator'], what: 'open the night' },
   closeNight: { roles: ['coordinator'], what: 'close the night' },
   revokeSignIn: { roles: ['coordinator'], what: 'revoke a sign-in' },
+  registerWalkIn: { roles: ['kiosk', 'coordinator'], what: 'register a walk-in family' },
   tick: { roles: ['system'], what: 'advance the clock' },
   arriveTask: { roles: ['staff'], what: 'mark an assignment as arrived' },
   pinInterpreter: { roles: ['coordinator'], what: 'pin an interpreter to a room' },

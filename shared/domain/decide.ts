@@ -8,6 +8,7 @@ import { headsUpDue } from './activities';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { alertDueAt } from './coordinator';
 import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
+import { evolve } from './evolve';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
@@ -40,24 +41,26 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       const family = setup.families[command.familyId];
       if (!family) return refuse('not_found', 'We could not find that family.');
       if (state.checkIns[family.id]) return refuse('already_checked_in', 'This family is already checked in.');
-      const byTeacher = teachersOfFamily(setup, family.id);
-      const teacherIds = command.teacherIds ?? [...byTeacher.keys()];
-      const unknown = teacherIds.find((t) => !byTeacher.has(t));
-      if (unknown) return refuse('invalid', `Teacher ${unknown} does not teach this family's children.`);
-      if (new Set(teacherIds).size !== teacherIds.length) return refuse('invalid', 'A teacher is listed twice.');
-      const lastName = family.guardianName.trim().split(/\s+/).at(-1) ?? '';
-      const letter = (lastName.normalize('NFD').replace(/[^A-Za-z]/g, '')[0] ?? 'F').toUpperCase();
-      return accept({
-        type: 'familyCheckedIn', at, familyId: family.id,
-        ticket: `${letter}-${state.ticketsIssued + 1}`,
-        language: command.language ?? family.language,
-        wantsInterpreter: command.wantsInterpreter ?? true,
-        wantsEscort: command.wantsEscort ?? family.needsEscort,
-        visits: teacherIds.map((teacherId) => ({
-          visitId: visitIdOf(family.id, teacherId), teacherId, studentIds: byTeacher.get(teacherId)!,
-          bookedAt: bookedSlot(setup, family.id, teacherId),
-        })),
-      });
+      const checkedIn = familyCheckedIn(state, setup, family.id, command, at);
+      return 'type' in checkedIn ? accept(checkedIn) : checkedIn;
+    }
+
+    case 'registerWalkIn': {
+      if (state.phase !== 'open') return refuse('night_not_open', 'Check-in is not open.');
+      if (setup.families[command.familyId]) return refuse('conflict', 'That family is already registered.');
+      const unknown = command.children.find((c) => !setup.teachers[c.teacherId]);
+      if (unknown) return refuse('not_found', `No teacher ${unknown.teacherId} tonight.`);
+      const lastName = command.guardianName.split(/\s+/).at(-1)!;
+      const students = command.children.map((c, i) => ({ id: `${command.familyId}-S${i + 1}`, firstName: c.firstName, lastName, teacherIds: [c.teacherId] }));
+      const family = {
+        id: command.familyId, guardianName: command.guardianName, language: command.language,
+        needsEscort: command.wantsEscort, studentIds: students.map((s) => s.id),
+      };
+      const registered: NightEvent = { type: 'walkInRegistered', at, family, students };
+      // Checked in against the night as it will be once the family is registered.
+      const withFamily = evolve(state, registered);
+      const checkedIn = familyCheckedIn(withFamily, withFamily.setup!, family.id, command, at);
+      return 'type' in checkedIn ? accept(registered, checkedIn) : checkedIn;
     }
 
     case 'callFamily': {
@@ -382,6 +385,32 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       return events.length ? accept(...events) : refuse('conflict', 'Nothing to do.');
     }
   }
+}
+
+/** The check-in of a known family: one visit per teacher they will see, a ticket, their choices for tonight. */
+function familyCheckedIn(
+  state: NightState, setup: Bundle, familyId: string,
+  choices: { teacherIds?: string[]; language?: string; wantsInterpreter?: boolean; wantsEscort?: boolean }, at: number,
+): NightEvent | Extract<Decision, { ok: false }> {
+  const family = setup.families[familyId];
+  const byTeacher = teachersOfFamily(setup, family.id);
+  const teacherIds = choices.teacherIds ?? [...byTeacher.keys()];
+  const unknown = teacherIds.find((t) => !byTeacher.has(t));
+  if (unknown) return { ok: false, code: 'invalid', message: `Teacher ${unknown} does not teach this family's children.` };
+  if (new Set(teacherIds).size !== teacherIds.length) return { ok: false, code: 'invalid', message: 'A teacher is listed twice.' };
+  const lastName = family.guardianName.trim().split(/\s+/).at(-1) ?? '';
+  const letter = (lastName.normalize('NFD').replace(/[^A-Za-z]/g, '')[0] ?? 'F').toUpperCase();
+  return {
+    type: 'familyCheckedIn', at, familyId: family.id,
+    ticket: `${letter}-${state.ticketsIssued + 1}`,
+    language: choices.language ?? family.language,
+    wantsInterpreter: choices.wantsInterpreter ?? true,
+    wantsEscort: choices.wantsEscort ?? family.needsEscort,
+    visits: teacherIds.map((teacherId) => ({
+      visitId: visitIdOf(family.id, teacherId), teacherId, studentIds: byTeacher.get(teacherId)!,
+      bookedAt: bookedSlot(setup, family.id, teacherId),
+    })),
+  };
 }
 
 /** A family who asked for a guide gets the nearest free ambassador when called. */

@@ -182,6 +182,17 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       return withStaff(s, event.staffId, { tourFamilyId: null });
     case 'familyHeadsUp':
       return withCheckIn(s, event.familyId, { headsUpAt: at });
+    case 'walkInRegistered': {
+      // The family joins tonight's setup like any other, and stays marked as a walk-in for the coordinator.
+      const setup = s.setup!;
+      const students = { ...setup.students };
+      for (const st of event.students) students[st.id] = { ...st, grade: '' };
+      const family = { ...event.family, phoneLast4: '' };
+      return {
+        ...s, setup: { ...setup, students, families: { ...setup.families, [family.id]: family } },
+        walkIns: { ...s.walkIns, [family.id]: at },
+      };
+    }
     case 'signInRevoked':
       return { ...s, signInVersions: { ...s.signInVersions, [signInKey(event.role, event.id)]: event.version } };
     case 'visitMovedToFront':

@@ -10,11 +10,13 @@ export interface KioskMatch { familyId: string; label: string; children: string[
 export interface KioskSearchResult { matches: KioskMatch[]; tooMany: boolean }
 export interface KioskFamilyDetails {
   familyId: string; label: string; language: string; needsEscort: boolean; checkedIn: boolean;
-  teachers: { id: string; name: string; roomName: string; children: string[]; speaksFamilyLanguage: boolean }[];
+  /** The children's first names, as the picker shows them. */
+  children: string[];
+  teachers: { id: string; name: string; roomName: string; children: string[]; speaksFamilyLanguage: boolean; languages: string[] }[];
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
-const lastNameOf = (fullName: string) => fullName.trim().split(/\s+/).at(-1) ?? '';
+export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase('en');
+export const lastNameOf = (fullName: string) => fullName.trim().split(/\s+/).at(-1) ?? '';
 
 export function familyLabel(setup: Bundle, familyId: string): string {
   const [first, ...rest] = setup.families[familyId].guardianName.trim().split(/\s+/);
@@ -56,11 +58,12 @@ export function familyDetails(state: NightState, familyId: string): KioskFamilyD
     return {
       id: t.id, name: t.name, roomName: setup.rooms[t.roomId]?.name ?? '',
       children: studentIds.map((s) => setup.students[s].firstName),
-      speaksFamilyLanguage: t.languages.includes(family.language),
+      speaksFamilyLanguage: t.languages.includes(family.language), languages: t.languages,
     };
   });
   return {
     familyId, label: familyLabel(setup, familyId), language: family.language, needsEscort: family.needsEscort,
     checkedIn: !!state.checkIns[familyId], teachers,
+    children: family.studentIds.map((s) => setup.students[s]?.firstName ?? '').filter(Boolean),
   };
 }

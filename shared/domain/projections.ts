@@ -79,12 +79,20 @@ export interface FamilyVisitView {
   estimatedStart: number | null; calledAt: number | null; startedAt: number | null; endedAt: number | null;
   /** What the family and the teacher agreed to (never the teacher's private note). */
   commitments: Commitment[];
+  /** An interpreter will sit in (the family asked and the teacher does not speak their language); their first name once called. */
+  interpreter: { expected: boolean; firstName: string | null };
 }
 export interface FamilyView {
   role: 'family'; night: NightInfo;
   /** The family's own id, for the commands its page sends. */
   familyId: string;
-  family: { ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null };
+  family: {
+    ticket: string | null; guardianFirstName: string; language: string; checkedIn: boolean; activityId: string | null;
+    /** "Hold our place" until then; null when not stepped out. */
+    steppedOutUntil: number | null;
+    /** The family said they had to leave: what was left is cancelled. */
+    left: boolean;
+  };
   /** Tonight's activities, to join while waiting, with their checklists (the tour's) and what is ticked. */
   activities: { id: string; title: string; kind: string; roomName: string | null; startsAt: string | null; endsAt: string | null; checklist: string[]; ticked: number[] }[];
   visits: FamilyVisitView[];
@@ -96,6 +104,11 @@ export interface FamilyView {
   announcements: ShownAnnouncement[];
 }
 export interface KioskView { role: 'kiosk'; night: NightInfo; announcements: ShownAnnouncement[] }
+export interface KioskView {
+  role: 'kiosk'; night: NightInfo;
+  /** Tonight's teachers, for the walk-in form's picker (no family data). */
+  teachers: { id: string; name: string; roomName: string; languages: string[] }[];
+}
 export interface CoordinatorView {
   role: 'coordinator'; night: NightInfo;
   counts: { invited: number; checkedIn: number; waiting: number; inConference: number; done: number };
@@ -121,6 +134,8 @@ export interface CoordinatorView {
   /** Tonight's rooms, teachers, staff and activities, to edit by hand (never the families). */
   setup: { rooms: Bundle['rooms'][string][]; teachers: Bundle['teachers'][string][]; staff: Bundle['staff'][string][]; activities: Bundle['activities'] };
   purged: boolean;
+  /** Walk-ins registered at the front desk tonight, newest first: unverified, for the coordinator to check. */
+  walkIns: { familyId: string; ticket: string | null; guardianName: string; at: number }[];
 }
 export interface CoordinatorTeacherExtra {
   /** Minutes the conference in progress runs over its slot (null: none, or not over). */
@@ -178,7 +193,10 @@ export function viewFor(state: NightState, audience: Actor): View | null {
   if (!setup) return null;
   const night = nightInfo(state, setup);
   switch (audience.role) {
-    case 'kiosk': return { role: 'kiosk', night, announcements: announcementsFor(state, 'kiosk', setup.event.defaultLanguage) };
+    case 'kiosk': return {
+      role: 'kiosk', night, announcements: announcementsFor(state, 'kiosk', setup.event.defaultLanguage),
+      teachers: Object.values(setup.teachers).map((t) => ({ id: t.id, name: t.name, roomName: roomNameOf(setup, t.id), languages: t.languages })).sort((a, b) => a.name.localeCompare(b.name)),
+    };
     case 'board': return boardView(state, setup, night);
     case 'teacher': return setup.teachers[audience.id] ? teacherView(state, setup, night, audience.id) : null;
     case 'family': return setup.families[audience.id] ? familyView(state, setup, night, audience.id) : null;
@@ -255,6 +273,7 @@ function nightInfo(state: NightState, setup: Bundle): NightInfo {
   return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes, clock: state.clock };
 }
 
+const firstNameOf = (name: string) => name.trim().split(/\s+/)[0] ?? '';
 const roomNameOf = (setup: Bundle, teacherId: string) => setup.rooms[setup.teachers[teacherId].roomId]?.name ?? '';
 
 function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabouts {
@@ -351,6 +370,10 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
       visitId: v.id, teacherName: setup.teachers[v.teacherId].name, roomName: roomNameOf(setup, v.teacherId),
       status: v.status, position, estimatedStart: estimatedStart(state, v.id),
       calledAt: v.calledAt, startedAt: v.startedAt, endedAt: v.endedAt, commitments: v.commitments ?? [],
+      interpreter: {
+        expected: checkIn.wantsInterpreter && !setup.teachers[v.teacherId].languages.includes(checkIn.language),
+        firstName: v.interpreterId ? firstNameOf(setup.staff[v.interpreterId]?.name ?? '') : null,
+      },
     };
   });
   return {
@@ -358,6 +381,7 @@ function familyView(state: NightState, setup: Bundle, night: NightInfo, familyId
     family: {
       ticket: checkIn?.ticket ?? null, guardianFirstName: family.guardianName.trim().split(/\s+/)[0],
       language: checkIn?.language ?? family.language, checkedIn: !!checkIn, activityId: checkIn?.activityId ?? null,
+      steppedOutUntil: checkIn?.steppedOutUntil ?? null, left: !!checkIn && checkIn.leftAt !== null,
     },
     visits,
     announcements: announcementsFor(state, 'family', checkIn?.language ?? family.language),
@@ -417,9 +441,12 @@ function coordinatorView(state: NightState, setup: Bundle, night: NightInfo): Co
     });
   }
   noShows.sort((a, b) => b.at - a.at || a.visitId.localeCompare(b.visitId));
+  const walkIns = Object.entries(state.walkIns ?? {}).map(([familyId, at]) => ({
+    familyId, ticket: state.checkIns[familyId]?.ticket ?? null, guardianName: setup.families[familyId]?.guardianName ?? '', at,
+  })).sort((a, b) => b.at - a.at || a.familyId.localeCompare(b.familyId));
   return {
     role: 'coordinator', night, counts, teachers: teachers.map((t) => ({ ...t, ...coordinatorTeacherExtra(state, setup, t.id) })),
-    noShows: noShows.slice(0, coordinatorNoShowLength), ...coordinatorExtra(state, setup),
+    noShows: noShows.slice(0, coordinatorNoShowLength), ...coordinatorExtra(state, setup), walkIns,
     activityCounts: activityCounts(state, setup), interpreters: interpreterList(state, setup),
   };
 }

@@ -137,6 +137,8 @@ export interface NightState {
   purgedAt?: number;
   /** How many times families joined each activity tonight, for the report. */
   activityJoins?: Record<string, number>;
+  /** Walk-in families registered at the front desk tonight (family id → when): unverified for the coordinator. */
+  walkIns?: Record<string, number>;
 }
 
 // ---------- the coordinator's announcements and hand edits ----------
@@ -225,7 +227,12 @@ export type NightEvent =
   /** Nothing else happened, but an alert's time came (a family has now waited 30 minutes). */
   | E<'clockAdvanced'>
   /** Names, phone digits, notes and commitments are gone from the state (and then from every file). */
-  | E<'personalDataPurged'>;
+  | E<'personalDataPurged'>
+  /** Front-desk staff registered a family the school had no record of (checked in by the next event). */
+  | E<'walkInRegistered', { family: WalkInFamily; students: WalkInStudent[] }>;
+
+export interface WalkInFamily { id: string; guardianName: string; language: string; needsEscort: boolean; studentIds: string[] }
+export interface WalkInStudent { id: string; firstName: string; lastName: string; teacherIds: string[] }
 
 export type NightEventType = NightEvent['type'];
 

@@ -15,6 +15,7 @@ test('a family who needs a guide checks in at the kiosk and is called: the neare
   await lucas.screenshot({ path: shot('ambassador-waiting') });
 
   const kiosk = await signIn(browser, server, 'kiosk', 'K1', { width: 1024, height: 768 });
+  await kiosk.getByRole('button', { name: 'English' }).click();
   await kiosk.getByLabel('Your last name, or the last 4 digits of your phone').fill('2623');
   await kiosk.getByRole('button', { name: 'Find me' }).click();
   await kiosk.getByRole('button', { name: 'Check in' }).click();

@@ -85,10 +85,10 @@ export async function checkIn(server: RunningServer, ...families: (string | Reco
   return out;
 }
 
-/** A family's own phone. */
+/** A family's own phone (live in whatever language the family reads). */
 export async function openStatus(browser: Browser, statusUrl: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
   await page.goto(statusUrl);
-  await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
+  await page.locator('[data-testid=connection].online').waitFor();
   return page;
 }

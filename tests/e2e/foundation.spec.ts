@@ -14,11 +14,12 @@ test('a family checked in at the kiosk shows up live on the teacher, board and s
   await expect(teacher.getByText('Nobody is waiting for you right now.')).toBeVisible();
   await teacher.screenshot({ path: shot('foundation-teacher-empty') });
 
+  await kiosk.getByRole('button', { name: 'English' }).click();
   await kiosk.getByLabel('Your last name, or the last 4 digits of your phone').fill('3445');
   await kiosk.screenshot({ path: shot('foundation-kiosk-search') });
   await kiosk.getByRole('button', { name: 'Find me' }).click();
   await expect(kiosk.getByText('Hamza T.')).toBeVisible();
-  await expect(kiosk.getByRole('checkbox')).toBeChecked();
+  await expect(kiosk.getByRole('checkbox', { name: /Mx. Pierre/ })).toBeChecked();
   await kiosk.screenshot({ path: shot('foundation-kiosk-confirm') });
   await kiosk.getByRole('button', { name: 'Check in' }).click();
   await expect(kiosk.getByRole('heading', { name: "You're checked in!" })).toBeVisible();

@@ -19,6 +19,7 @@ test('a family checks in at the kiosk; afterwards no personal data is in the bro
   await kiosk.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
 
   // Hamza Tran (F0001, phone …3445) and his daughter Sofia.
+  await kiosk.getByRole('button', { name: 'English' }).click();
   await kiosk.getByLabel('Your last name, or the last 4 digits of your phone').fill('3445');
   await kiosk.getByRole('button', { name: 'Find me' }).click();
   await expect(kiosk.getByText('Hamza T.')).toBeVisible();

@@ -31,10 +31,10 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
   await checkIn(server, 'F0046', 'F0085', 'F0086', 'F0115');
   const family = await openStatus(browser, statusUrl);
 
-  // The family sits in both virtual lines.
+  // The family sits in both virtual lines. Hamza White reads Vietnamese: his page speaks it.
   await expect(family.getByTestId('visit')).toHaveCount(2);
-  await expect(family.getByTestId('visit-status').nth(0)).toContainText(/^Number \d in line · about \d\d:\d\d$/);
-  await expect(family.getByTestId('visit-status').nth(1)).toContainText(/^Number \d in line · about \d\d:\d\d$/);
+  await expect(family.getByTestId('visit-status').nth(0)).toContainText(/^Số \d trong hàng · khoảng \d\d:\d\d$/);
+  await expect(family.getByTestId('visit-status').nth(1)).toContainText(/^Số \d trong hàng · khoảng \d\d:\d\d$/);
   const inTorres = torres.getByTestId(`entry-${ticket}`);
   const inTaylor = taylor.getByTestId(`entry-${ticket}`);
   await expect(inTorres).toContainText('Hamza White');
@@ -47,7 +47,7 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
   await inTorres.getByRole('button', { name: 'Call' }).click();
   await expect(torres.getByTestId('called')).toContainText('Hamza White');
   await expect(torres.getByTestId('called')).toContainText('Interpreter Ximena Hernandez is on the way');
-  await expect(family.getByTestId('call-banner')).toHaveText('Go to Room A107 now — Mr. Torres is ready');
+  await expect(family.getByTestId('call-banner')).toHaveText('Hãy đến Room A107 ngay — Mr. Torres đã sẵn sàng');
   await expect(inTaylor.getByTestId('whereabouts')).toHaveText('Walking to Mr. Torres, Room A107');
   await expect(inTaylor.getByRole('button', { name: 'Call' })).toBeDisabled();
 
@@ -74,10 +74,10 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
 
   // The family's page shows the commitments under Mr. Torres, never the note.
   const torresVisit = family.getByTestId('visit').filter({ hasText: 'Mr. Torres' });
-  await expect(torresVisit.getByTestId('visit-status')).toHaveText('Done');
-  await expect(torresVisit.getByTestId('commitments')).toContainText('What we agreed');
-  await expect(torresVisit.getByTestId('commitments')).toContainText('Mr. Torres will send home the fractions games every Friday');
-  await expect(torresVisit.getByTestId('commitments')).toContainText('We will play one game together each weekend');
+  await expect(torresVisit.getByTestId('visit-status')).toHaveText('Xong');
+  await expect(torresVisit.getByTestId('commitments')).toContainText('Điều chúng ta đã thống nhất');
+  await expect(torresVisit.getByTestId('commitments')).toContainText('Mr. Torres sẽ send home the fractions games every Friday');
+  await expect(torresVisit.getByTestId('commitments')).toContainText('Chúng tôi sẽ play one game together each weekend');
   await expect(family.locator('body')).not.toContainText('anxious');
   await family.screenshot({ path: shot('status-commitments') });
 
@@ -85,7 +85,7 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
   await expect(inTaylor.getByTestId('whereabouts')).toHaveText('Between conferences, near Room A107');
   await inTaylor.getByRole('button', { name: 'Call' }).click();
   await expect(taylor.getByTestId('called')).toContainText('Hamza White');
-  await expect(family.getByTestId('call-banner')).toHaveText('Go to Room B101 now — Mx. Taylor is ready');
+  await expect(family.getByTestId('call-banner')).toHaveText('Hãy đến Room B101 ngay — Mx. Taylor đã sẵn sàng');
   await expect(taylor.getByTestId('error')).toHaveCount(0);
   await taylor.getByRole('button', { name: 'Start conference' }).click();
   await expect(taylor.getByTestId('guide')).toContainText('What is Amara excited about lately?');

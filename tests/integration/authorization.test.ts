@@ -51,6 +51,7 @@ const allowed: Record<CommandType, Who[]> = {
   announce: ['coordinator'],
   editSetup: ['coordinator'],
   purgePersonalData: ['coordinator'],
+  registerWalkIn: ['kiosk', 'coordinator'],
 };
 
 const queriesAllowed: Record<Query['type'], Who[]> = {
@@ -60,6 +61,7 @@ const queriesAllowed: Record<Query['type'], Who[]> = {
   auditLog: ['coordinator'],
   nightReport: ['coordinator'],
   kiosks: ['coordinator'],
+  kioskDirectory: ['kiosk', 'coordinator'],
 };
 
 // Hamza Tran (F0001) sees Mx. Pierre (T001); Zoe Davis (F0002) is the other family, Dr. Ramirez (T002) the other teacher.
@@ -121,6 +123,10 @@ function commandOf(type: CommandType): Command {
     case 'announce': return { ...base, type, audience: { to: 'everyone' }, message: { template: 'dinner' } };
     case 'editSetup': return { ...base, type, item: { kind: 'room', id: 'R900', name: 'Library', zone: 'north' } };
     case 'purgePersonalData': return { ...base, type };
+    case 'registerWalkIn': return {
+      ...base, type, familyId: `W-${newCommandId('walkin').replace(/[^A-Za-z0-9]/g, '').slice(-16)}`, guardianName: 'Ana Lopez', language: 'es',
+      children: [{ firstName: 'Lia', teacherId: 'T001' }], wantsInterpreter: false, wantsEscort: false,
+    };
   }
 }
 
@@ -133,6 +139,7 @@ const order: CommandType[] = [
   'leave', 'openNight', 'moveToFront', 'reassignInterpreter', 'reassignEscort', 'announce', 'editSetup', 'closeNight', 'revokeSignIn',
   // Last: deleting the night's personal data is allowed only once it is closed.
   'purgePersonalData',
+  'registerWalkIn', 'leave', 'openNight', 'closeNight', 'revokeSignIn',
 ];
 
 beforeAll(async () => {
@@ -184,6 +191,7 @@ describe('every query × every role', () => {
   const queries: Query[] = [
     { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
     { type: 'nightReport' }, { type: 'kiosks' },
+    { type: 'kioskDirectory' },
   ];
   for (const query of queries) {
     it(query.type, async () => {

@@ -47,10 +47,14 @@ function validCommand(type: CommandType, n: number): Payload {
     case 'announce': return { ...base, audience: { to: 'language', language: 'es' }, message: { texts: { es: 'La cena está servida', en: 'Dinner is served' } } };
     case 'editSetup': return { ...base, item: { kind: 'teacher', id: 'T001', name: 'Mx. Pierre', roomId: 'R101', languages: ['en', 'fr'] } };
     case 'purgePersonalData': return base;
+    case 'registerWalkIn': return {
+      ...base, familyId: 'W-fuzz0000000001', guardianName: 'Ana Lopez', language: 'es',
+      children: [{ firstName: 'Lia', teacherId: 'T001' }], wantsInterpreter: false, wantsEscort: false,
+    };
   }
 }
 const validQueries: Payload[] = [
-  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' },
+  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' }, { type: 'kioskDirectory' },
   { type: 'nightReport' }, { type: 'kiosks' },
 ];
 const validHello: Payload = { nightId: 'x', lastSeq: 3 };

@@ -196,7 +196,8 @@ describe('after the night', () => {
     expect(report.waits.histogram.reduce((s, b) => s + b.count, 0)).toBe(3);
     expect(report.commitments).toHaveLength(3);
 
-    expect(night.when({ type: 'purgePersonalData' }, coordinator)).toMatchObject({ ok: false, code: 'conflict', message: 'Close the night before deleting its personal data.' });
+    // Not while the night is open.
+    expect(night.when({ type: 'purgePersonalData' }, coordinator)).toMatchObject({ ok: false, code: 'conflict' });
     night.do({ type: 'closeNight' }, coordinator);
     night.do({ type: 'purgePersonalData' }, coordinator);
     const text = JSON.stringify(night.state);
@@ -204,6 +205,7 @@ describe('after the night', () => {
     const after = nightReport(night.state)!;
     expect({ ...after, commitments: [], night: null }).toEqual({ ...report, commitments: [], night: null });
     expect(after.night.purged).toBe(true);
-    expect(night.when({ type: 'purgePersonalData' }, coordinator)).toMatchObject({ ok: false, code: 'conflict' });
+    // Asked again (the files could not be rewritten the first time): accepted, and nothing comes back.
+    expect(night.when({ type: 'purgePersonalData' }, coordinator)).toMatchObject({ ok: true });
   });
 });
