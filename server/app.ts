@@ -13,7 +13,10 @@ import { Credentials, loadServerKey, pathForRole, sessionCookieName, teacherCode
 import { demoNightEvents } from './demo';
 import { NightHost } from './night-host';
 import { attachRealtime, type RateLimit } from './realtime';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { randomBytes } from 'node:crypto';
 import { FileJournal } from './store/journal';
+import { RedisStore } from './store/redis';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const clientDir = path.join(rootDir, 'dist', 'client');
@@ -32,6 +35,11 @@ export interface ServerOptions {
   rateLimit?: RateLimit | false;
   /** Typed sign-in codes allowed per address and minute (5 by default). */
   codeAttemptsPerMinute?: number;
+  /**
+   * Several processes serving one night: its events, snapshot and server key live in Redis under
+   * `prefix` (one per night) instead of in dataDir. Unset: the embedded journal, one process.
+   */
+  redis?: { url: string; prefix: string };
 }
 
 export interface RunningServer {
@@ -49,15 +57,22 @@ const spaRoutes = ['/', '/kiosk', '/teacher', '/board', '/coordinator', '/ambass
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? Date.now;
-  const { journal, loaded } = await FileJournal.open(options.dataDir);
+  const redis = options.redis ? await RedisStore.connect(options.redis) : null;
+  const store = redis ?? (await FileJournal.open(options.dataDir));
+  const loaded = await store.load();
   if (loaded.repaired) console.warn(`Journal repaired: ${loaded.repaired}`);
-  const host = new NightHost(journal, loaded);
+  const host = new NightHost(store, loaded);
   if (!host.committed.setup) {
     const ack = await host.appendSystemEvents(await (options.initialEvents ?? demoNightEvents)(clock()));
-    if (!ack.ok) throw new Error(`Could not set up the night: ${ack.message}`);
+    // 'conflict': another process of the same night set it up a moment earlier; it is read by now.
+    if (!ack.ok && !host.committed.setup) throw new Error(`Could not set up the night: ${ack.message}`);
   }
   const setup = host.committed.setup!;
-  const credentials = new Credentials(await loadServerKey(options.dataDir), host.nightId, setup, host.committed.signInVersions);
+  // Every process of a night signs links with the same key, so a link works whichever one answers.
+  const serverKey = redis
+    ? Buffer.from(await redis.valueOnce('server-key', () => randomBytes(32).toString('base64url')), 'base64url')
+    : await loadServerKey(options.dataDir);
+  const credentials = new Credentials(serverKey, host.nightId, setup, host.committed.signInVersions);
 
   const app = express();
   app.disable('x-powered-by');
@@ -160,7 +175,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
-  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit });
+  let adapterClients: { close(): Promise<unknown> }[] = [];
+  if (redis) {
+    // The adapter carries what concerns sockets on every process (disconnecting a revoked sign-in
+    // everywhere at once, fetchSockets); each process sends its own sockets their deltas.
+    const pub = redis.client.duplicate();
+    const sub = redis.client.duplicate();
+    for (const c of [pub, sub]) c.on('error', () => undefined);
+    await Promise.all([pub.connect(), sub.connect()]);
+    adapterClients = [pub, sub];
+    io.adapter(createAdapter(pub, sub, { key: `${options.redis!.prefix}socket.io` }));
+    // A process that lost Redis can save nothing: its clients are told so and move to another address.
+    redis.on('availability', (available) => {
+      if (!available) {
+        console.error('Lost Redis: refusing commands and connections until it is back.');
+        io.local.disconnectSockets(true);
+      } else {
+        console.log('Redis is back: accepting connections again.');
+      }
+    });
+  }
+  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit, available: redis ? () => redis.isAvailable : undefined });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -176,8 +211,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       clearInterval(ticker);
       await io.close(); // also closes the HTTP server
-      await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the journal is intact.`));
-      await journal.close();
+      await host.idle();
+      await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the events are intact.`));
+      await Promise.allSettled(adapterClients.map((c) => c.close()));
+      await store.close();
     },
   };
 }

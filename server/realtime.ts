@@ -36,7 +36,11 @@ const historyLength = 50;
 export interface RateLimit { perSecond: number; burst: number; disconnectAfter: number; windowMs: number }
 export const defaultRateLimit: RateLimit = { perSecond: 20, burst: 40, disconnectAfter: 100, windowMs: 10_000 };
 
-export interface RealtimeOptions { rateLimit?: RateLimit | false }
+export interface RealtimeOptions {
+  rateLimit?: RateLimit | false;
+  /** Whether this process can save (a shared store it can reach); connections are refused while not. */
+  available?: () => boolean;
+}
 
 class TokenBucket {
   private tokens: number;
@@ -70,6 +74,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   const floodWarned = new Map<string, number>();
 
   io.use((socket, next) => {
+    // The client moves on to its next server address.
+    if (options.available && !options.available()) return next(new Error('unavailable'));
     const actor = authenticate(socket, credentials);
     if (!actor) return next(new Error('unauthorized'));
     socket.data.actor = actor;
@@ -114,7 +120,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     for (const [key, audience] of audiences) {
       if (audience.sockets === 0) continue;
       const change = refresh(audience);
-      if (change) io.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
+      // Local: every process computes the deltas of its own sockets from the same log.
+      if (change) io.local.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
     }
   });
 
