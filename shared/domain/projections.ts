@@ -7,7 +7,8 @@ import { expectedConferenceMs, familyBusyWith, type ProposalReason } from './rou
 import { lobbyRoomId, type Commitment, type NightPhase, type NightState, type Visit, type VisitStatus } from './state';
 
 export interface NightInfo {
-  id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number; clock: number;
+  // No clock: it moves with every event, so every screen would get a delta on every commit.
+  id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number;
 }
 
 export type Whereabouts =
@@ -137,7 +138,7 @@ function staffTasks(state: NightState, setup: Bundle, staffId: string): StaffTas
 
 function nightInfo(state: NightState, setup: Bundle): NightInfo {
   const e = setup.event;
-  return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes, clock: state.clock };
+  return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes };
 }
 
 const roomNameOf = (setup: Bundle, teacherId: string) => setup.rooms[setup.teachers[teacherId].roomId]?.name ?? '';

@@ -56,7 +56,7 @@ beforeAll(async () => {
 
   // Everyone has received the whole night.
   const all = { kiosk, board, coordinator, pierre, ramirez, hamza, zoe, interpreter, ambassador };
-  for (const c of [...Object.values(all), ...ambassadors]) await c.waitFor(() => c.seq === server.host.committedSeq, 'up to date');
+  for (const c of [...Object.values(all), ...ambassadors]) await c.caughtUp();
   for (const [name, c] of Object.entries(all)) seen.set(name, received(c));
   seen.set('otherAmbassadors', JSON.stringify(ambassadors.filter((a) => a !== ambassador).map((a) => a.applied)));
 });
