@@ -64,7 +64,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = new NightHost(store, loaded);
   if (!host.committed.setup) {
     const ack = await host.appendSystemEvents(await (options.initialEvents ?? demoNightEvents)(clock()));
-    // 'conflict': another process of the same night set it up a moment earlier; it is read by now.
+    // 'conflict': another process of the same night set it up a moment earlier.
+    if (!ack.ok && ack.code === 'conflict') await host.catchUpNow();
     if (!ack.ok && !host.committed.setup) throw new Error(`Could not set up the night: ${ack.message}`);
   }
   const setup = host.committed.setup!;

@@ -56,7 +56,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   private readonly commandSeqs = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<Ack>>();
   private queue: Job[] = [];
-  private draining = false;
+  private draining: Promise<void> | null = null;
   /** Set when the store may hold records this process has not read (another process, a lost reply). */
   private behind = false;
   private lastSnapshotSeq: number;
@@ -121,11 +121,17 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
   }
 
   private kick(): void {
-    if (!this.draining) void this.drain();
+    this.draining ??= this.drain();
+  }
+
+  /** Reads what other processes appended so far (after a conflict at start, for instance). */
+  async catchUpNow(): Promise<void> {
+    this.behind = true;
+    this.kick();
+    await this.idle();
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length || this.behind) {
         if (this.behind && !(await this.catchUp())) {
@@ -137,7 +143,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
         if (batch.length) await this.commitBatch(batch);
       }
     } finally {
-      this.draining = false;
+      this.draining = null;
     }
   }
 
@@ -251,7 +257,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
 
   /** Resolves once nothing is queued or being written (before a clean stop). */
   async idle(): Promise<void> {
-    while (this.draining || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    while (this.draining) await this.draining;
   }
 }
 
