@@ -49,6 +49,8 @@ export interface RunningServer {
   links: (SignInLink & { url: string })[];
   host: NightHost;
   credentials: Credentials;
+  /** The HTTP server under Express and Socket.IO (the load test counts the bytes it sends). */
+  httpServer: import('node:http').Server;
   close(): Promise<void>;
 }
 
@@ -207,7 +209,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const base = options.publicUrl ?? url;
 
   return {
-    url, port, host, credentials,
+    url, port, host, credentials, httpServer,
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
       clearInterval(ticker);

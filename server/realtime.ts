@@ -102,6 +102,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   };
 
   const syncFor = (audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
+    // Everyone gets the pending changes first, so that no other socket of this audience misses them.
+    fanOut();
     refresh(audience);
     if (nightId === host.nightId && lastSeq !== null) {
       if (lastSeq === audience.seq) return { kind: 'delta', nightId, fromSeq: lastSeq, seq: lastSeq, patch: [] };
@@ -114,15 +116,32 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     return { kind: 'snapshot', nightId: host.nightId, seq: audience.seq, view: audience.view };
   };
 
-  host.on('commit', () => {
-    // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
-    for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
+  // Sending every screen its change costs a projection per audience (the engine's forecast, once
+  // per state, included): under load, commits that come close together share one fan-out, and the
+  // fan-out takes at most about half the process's time, so acknowledgements keep flowing.
+  let fanOutPending = false;
+  let nextFanOutAt = 0;
+  const fanOut = () => {
+    if (!fanOutPending) return;
+    fanOutPending = false;
+    const started = performance.now();
     for (const [key, audience] of audiences) {
       if (audience.sockets === 0) continue;
       const change = refresh(audience);
       // Local: every process computes the deltas of its own sockets from the same log.
       if (change) io.local.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
     }
+    const ended = performance.now();
+    nextFanOutAt = ended + (ended - started);
+  };
+  host.on('commit', () => {
+    // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
+    for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
+    if (fanOutPending) return;
+    fanOutPending = true;
+    const wait = nextFanOutAt - performance.now();
+    if (wait > 1) setTimeout(fanOut, wait);
+    else setImmediate(fanOut);
   });
 
   io.on('connection', (socket) => {

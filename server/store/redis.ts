@@ -150,6 +150,7 @@ export class RedisStore extends EventEmitter<{ availability: [boolean] }> implem
   }
 
   async close(): Promise<void> {
+    this.removeAllListeners('availability'); // closing is not losing Redis
     if (this.pollTimer) clearInterval(this.pollTimer);
     await Promise.allSettled([this.subscriber.close(), this.client.close()]);
   }

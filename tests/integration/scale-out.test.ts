@@ -112,9 +112,10 @@ describe('several processes serving one night from Redis', () => {
     const { families, ofT001 } = await demoFamilies(30);
     const watcher = await redisClient(redis.url);
     cleanups.push(() => watcher.close());
-    let appended = 0;
-    await watcher.subscribe(`${prefix}appended`, () => {
-      if (++appended === systemEvents + 10) process.kill(a.pid, 'SIGKILL');
+    let killed = false;
+    await watcher.subscribe(`${prefix}appended`, (head) => {
+      // The message is the new head, "seq batchId".
+      if (!killed && Number(head.split(' ')[0]) >= systemEvents + 10) { killed = true; process.kill(a.pid, 'SIGKILL'); }
     });
     const acks = new Map<string, Ack>();
     let next = 0;
