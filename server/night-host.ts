@@ -74,7 +74,8 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     this.auditEntries = [...(loaded.snapshot?.audit ?? [])];
     this.absorb(loaded.records, null);
     this.lastSnapshotSeq = loaded.snapshot?.seq ?? 0;
-    store.onAppended?.(() => {
+    store.onAppended?.((seq) => {
+      if (seq !== null && seq <= this.committedSeq) return; // our own, or already read
       this.behind = true;
       this.kick();
     });
@@ -200,7 +201,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
       answers.push({ ok: true, seq });
     }
     if (records.length) {
-      let outcome: 'ok' | 'conflict';
+      let outcome: Awaited<ReturnType<NightStore['append']>>;
       try {
         outcome = await this.store.append(this.committedSeq, records);
       } catch (e) {
@@ -210,8 +211,12 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
         for (const job of batch) job.resolve(unavailable);
         return;
       }
-      if (outcome === 'conflict') {
-        this.behind = true;
+      if (!outcome.ok) {
+        // Take what the other processes appended and decide again straight away (before anything
+        // else runs), so the next attempt comes as soon as possible after the winner's.
+        this.absorb(outcome.missed, null);
+        this.scheduleCommitSignal();
+        if (!outcome.missed.length) this.behind = true; // a head it cannot follow: read the store
         const retry = batch.filter((job) => ++job.conflicts <= maxConflicts && job.kind === 'command');
         for (const job of batch) {
           if (job.kind === 'system') job.resolve({ ok: false, code: 'conflict', message: 'Another server set the night up first.' });

@@ -73,9 +73,9 @@ export class FileJournal implements NightStore {
   }
 
   /** Only this process writes the journal: nobody else appends, so there is never a conflict. */
-  async append(_afterSeq: number, records: JournalRecord[]): Promise<'ok'> {
+  async append(_afterSeq: number, records: JournalRecord[]): Promise<{ ok: true }> {
     await this.appendRecords(records);
-    return 'ok';
+    return { ok: true };
   }
 
   async readAfter(): Promise<JournalRecord[]> {

@@ -15,9 +15,13 @@ import { createClient, type RedisClientType } from 'redis';
 import type { JournalRecord, LoadedJournal, Snapshot } from './journal';
 import type { NightStore } from './store';
 
+// On a conflict it answers with the entries the caller missed, so that it can decide again at once.
 const appendScript = `
 local head = redis.call('GET', KEYS[1]) or ''
-if head ~= ARGV[1] then return 0 end
+if head ~= ARGV[1] then
+  local from = tonumber(string.match(ARGV[1], '^%d+') or '0')
+  return redis.call('XRANGE', KEYS[2], (from + 1) .. '-0', '+')
+end
 for i = 4, #ARGV, 2 do redis.call('XADD', KEYS[2], ARGV[i] .. '-0', 'b', ARGV[3], 'r', ARGV[i + 1]) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('PUBLISH', KEYS[3], ARGV[2])
@@ -103,17 +107,33 @@ export class RedisStore extends EventEmitter<{ availability: [boolean] }> implem
     return { epoch, snapshot, records, repaired: null };
   }
 
-  async append(afterSeq: number, records: JournalRecord[]): Promise<'ok' | 'conflict'> {
+  async append(afterSeq: number, records: JournalRecord[]): Promise<{ ok: true } | { ok: false; missed: JournalRecord[] }> {
     if (afterSeq !== this.headSeq) throw new Error(`append after ${afterSeq} but this process is at ${this.headSeq}`);
     const last = records.at(-1)!.seq;
     const head = `${last} ${randomBytes(6).toString('base64url')}`;
     const args = ['EVAL', appendScript, '3', this.key('head'), this.key('log'), this.key('appended'), this.head, head, head.split(' ')[1]];
     for (const r of records) args.push(String(r.seq), JSON.stringify(r));
-    const applied = await this.call<number>(args);
-    if (applied !== 1) return 'conflict';
-    this.head = head;
-    this.headSeq = last;
-    return 'ok';
+    const answer = await this.call<number | [string, string[]][]>(args);
+    if (answer === 1) {
+      this.head = head;
+      this.headSeq = last;
+      return { ok: true };
+    }
+    return { ok: false, missed: this.follow(afterSeq, answer as [string, string[]][]) };
+  }
+
+  /** Records from log entries that follow on from seq; remembers the head they end on. */
+  private follow(seq: number, entries: [string, string[]][]): JournalRecord[] {
+    const records: JournalRecord[] = [];
+    for (const [id, fields] of entries) {
+      const entrySeq = Number(id.split('-')[0]);
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      if (entrySeq !== seq + records.length + 1) throw new Error(`The Redis log ${this.key('log')} has a gap after ${seq + records.length}.`);
+      records.push(JSON.parse(field('r')) as JournalRecord);
+      this.head = `${entrySeq} ${field('b')}`;
+      this.headSeq = entrySeq;
+    }
+    return records;
   }
 
   async readAfter(seq: number): Promise<JournalRecord[]> {
@@ -121,31 +141,26 @@ export class RedisStore extends EventEmitter<{ availability: [boolean] }> implem
     // the head ("seq batchId") that this process's next append must follow.
     const entries = await this.call<[string, string[]][]>(['XRANGE', this.key('log'), seq > 0 ? `${seq}-0` : '-', '+']);
     if (seq > 0 && !entries.length) throw new Error(`Event ${seq} is not in Redis (${this.key('log')}): the night's data is incomplete.`);
-    const records: JournalRecord[] = [];
-    let head = '';
-    for (const [id, fields] of entries) {
-      const entrySeq = Number(id.split('-')[0]);
-      const field = (name: string) => fields[fields.indexOf(name) + 1];
-      head = `${entrySeq} ${field('b')}`;
-      if (entrySeq <= seq) continue;
-      if (entrySeq !== seq + records.length + 1) throw new Error(`The Redis log ${this.key('log')} has a gap after ${seq + records.length}.`);
-      records.push(JSON.parse(field('r')) as JournalRecord);
+    if (seq > 0) {
+      const [, fields] = entries.shift()!;
+      this.head = `${seq} ${fields[fields.indexOf('b') + 1]}`;
+    } else {
+      this.head = '';
     }
-    this.head = head;
-    this.headSeq = seq + records.length;
-    return records;
+    this.headSeq = seq;
+    return this.follow(seq, entries);
   }
 
   async writeSnapshot(snapshot: Snapshot): Promise<void> {
     await this.call(['SET', this.key('snapshot'), JSON.stringify(snapshot)]);
   }
 
-  onAppended(listener: () => void): void {
-    void this.subscriber.subscribe(this.key('appended'), () => listener()).catch(() => undefined);
+  onAppended(listener: (seq: number | null) => void): void {
+    void this.subscriber.subscribe(this.key('appended'), (head) => listener(Number(head.split(' ')[0]))).catch(() => undefined);
     // After a reconnect (a Redis restart, a network cut) messages published meanwhile are lost:
     // catch up then, and poll now and then as a safety net.
-    this.client.on('ready', listener);
-    this.pollTimer = setInterval(listener, 2_000);
+    this.client.on('ready', () => listener(null));
+    this.pollTimer = setInterval(() => listener(null), 2_000);
     this.pollTimer.unref();
   }
 

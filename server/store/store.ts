@@ -9,14 +9,15 @@ export interface NightStore {
   load(): Promise<LoadedJournal>;
   /**
    * Appends records that follow on from `afterSeq` (the host's committed seq). Resolves once they are
-   * durable; 'conflict' when another process appended first; throws when the store cannot be reached
-   * (the records may or may not have landed: the host catches up before it appends again).
+   * durable; with a conflict (and the records it missed) when another process appended first; throws
+   * when the store cannot be reached (the records may or may not have landed: the host reads the
+   * store before it appends again).
    */
-  append(afterSeq: number, records: JournalRecord[]): Promise<'ok' | 'conflict'>;
+  append(afterSeq: number, records: JournalRecord[]): Promise<{ ok: true } | { ok: false; missed: JournalRecord[] }>;
   /** Records after seq that other processes appended (none for a store only this process writes). */
   readAfter(seq: number): Promise<JournalRecord[]>;
   writeSnapshot(snapshot: Snapshot): Promise<void>;
-  /** Called with the newest seq when another process appends (shared stores only). */
-  onAppended?(listener: () => void): void;
+  /** Called with the newest seq when a process appends, or with null when it may have been missed (shared stores only). */
+  onAppended?(listener: (seq: number | null) => void): void;
   close(): Promise<void>;
 }
