@@ -101,10 +101,10 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     return change;
   };
 
-  const syncFor = (audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
-    // Everyone gets the pending changes first, so that no other socket of this audience misses them.
-    fanOut();
-    refresh(audience);
+  const syncFor = (socket: Socket, key: string, audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
+    // A change not sent yet goes to the audience's other sockets too, so that none of them misses it.
+    const change = refresh(audience);
+    if (change) io.local.to(key).except(socket.id).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
     if (nightId === host.nightId && lastSeq !== null) {
       if (lastSeq === audience.seq) return { kind: 'delta', nightId, fromSeq: lastSeq, seq: lastSeq, patch: [] };
       const from = audience.history.findIndex((h) => h.fromSeq === lastSeq);
@@ -117,31 +117,51 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   };
 
   // Sending every screen its change costs a projection per audience (the engine's forecast, once
-  // per state, included): under load, commits that come close together share one fan-out, and the
-  // fan-out takes at most about half the process's time, so acknowledgements keep flowing.
+  // per state, included). Under load, commits that come close together share one fan-out; it runs
+  // in slices with the event loop free in between (commands keep being acknowledged), and takes at
+  // most about half the process's time.
+  const sliceMs = 8;
   let fanOutPending = false;
+  let fanOutRunning = false;
   let nextFanOutAt = 0;
+  const send = (key: string, change: Audience['history'][number]) => {
+    // Local: every process computes the deltas of its own sockets from the same log.
+    io.local.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
+  };
+  const scheduleFanOut = () => {
+    if (fanOutRunning || !fanOutPending) return;
+    const wait = nextFanOutAt - performance.now();
+    if (wait > 1) setTimeout(fanOut, wait);
+    else setImmediate(fanOut);
+    fanOutRunning = true;
+  };
   const fanOut = () => {
-    if (!fanOutPending) return;
     fanOutPending = false;
-    const started = performance.now();
-    for (const [key, audience] of audiences) {
-      if (audience.sockets === 0) continue;
-      const change = refresh(audience);
-      // Local: every process computes the deltas of its own sockets from the same log.
-      if (change) io.local.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
-    }
-    const ended = performance.now();
-    nextFanOutAt = ended + (ended - started);
+    // Staff screens first (a teacher waits for the family that just checked in), then the many family pages.
+    const order = [...audiences].filter(([, a]) => a.actor.role !== 'family').concat([...audiences].filter(([, a]) => a.actor.role === 'family'));
+    let next = 0;
+    let busy = 0;
+    const slice = () => {
+      const started = performance.now();
+      while (next < order.length && performance.now() - started < sliceMs) {
+        const [key, audience] = order[next++];
+        if (audience.sockets === 0) continue;
+        const change = refresh(audience);
+        if (change) send(key, change);
+      }
+      busy += performance.now() - started;
+      if (next < order.length) return void setImmediate(slice);
+      fanOutRunning = false;
+      nextFanOutAt = performance.now() + busy;
+      scheduleFanOut();
+    };
+    slice();
   };
   host.on('commit', () => {
     // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
     for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
-    if (fanOutPending) return;
     fanOutPending = true;
-    const wait = nextFanOutAt - performance.now();
-    if (wait > 1) setTimeout(fanOut, wait);
-    else setImmediate(fanOut);
+    scheduleFanOut();
   });
 
   io.on('connection', (socket) => {
@@ -180,7 +200,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       if (typeof ack !== 'function') return;
       const hello = helloSchema.safeParse(payload);
       if (!hello.success) return ack(invalid(hello.error));
-      ack(syncFor(audience, hello.data.nightId, hello.data.lastSeq));
+      ack(syncFor(socket, key, audience, hello.data.nightId, hello.data.lastSeq));
     });
 
     socket.on('command', async (payload: unknown, ack: unknown) => {

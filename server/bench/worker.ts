@@ -22,6 +22,8 @@ export type WorkerRequest =
 
 export interface Collected {
   acks: number[];
+  /** Acknowledgement latencies of check-ins only (the kiosk's command). */
+  checkInAcks: number[];
   refused: Record<string, number>;
   sent: [string, number][];
   seen: [string, number][];
@@ -36,7 +38,7 @@ interface Client { socket: Socket; conn: Conn; replica: Replica<any>; seenVisits
 let clients: Client[] = [];
 let collected: Collected = fresh();
 let teachersOn = false;
-function fresh(): Collected { return { acks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0 }; }
+function fresh(): Collected { return { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0 }; }
 
 const reply = (message: unknown) => process.send!(message);
 
@@ -115,6 +117,7 @@ async function send(client: Client, command: Record<string, unknown>, familyId?:
   try {
     const ack = (await client.socket.timeout(30_000).emitWithAck('command', { ...command, commandId })) as Ack;
     collected.acks.push(now() - t0);
+    if (command.type === 'checkIn') collected.checkInAcks.push(now() - t0);
     if (!ack.ok) collected.refused[ack.code] = (collected.refused[ack.code] ?? 0) + 1;
     return ack;
   } catch {
@@ -183,7 +186,7 @@ function teacherStep(client: Client, speed: number, minutes: number): void {
   const view = client.replica.view as TeacherView | null;
   if (!view) return;
   const teacherId = client.conn.id;
-  let action: Promise<unknown> | null = null;
+  let action: Promise<Ack | null> | null = null;
   if (view.conference) {
     const visitId = view.conference.visitId;
     const ms = (teacherMinutes * 60_000 * (0.6 + Math.random() * 0.8)) / teacherSpeed;
@@ -195,9 +198,10 @@ function teacherStep(client: Client, speed: number, minutes: number): void {
   }
   if (!action) return;
   teacherBusy.set(client, true);
-  void action.finally(() => {
+  void action.then((ack) => {
     teacherBusy.set(client, false);
-    if (teachersOn) setTimeout(() => teacherStep(client, 0, 0), 10);
+    // Refused (nobody can come now): wait for the screen to change, as a teacher would.
+    if (teachersOn && ack?.ok) setTimeout(() => teacherStep(client, 0, 0), 10);
   });
 }
 
