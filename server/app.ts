@@ -104,6 +104,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     xFrameOptions: { action: 'deny' },
   }));
   app.get('/healthz', (_req, res) => {
+    // A process that cannot reach its Redis cannot save: the load balancer should send nobody here.
+    if (redis && !redis.isAvailable) return void res.status(503).json({ ok: false, night: setup.event.id, seq: host.committedSeq });
     res.json({ ok: true, night: setup.event.id, seq: host.committedSeq });
   });
   app.get('/signin/:secret', (req, res) => {

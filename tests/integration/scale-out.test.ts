@@ -1,6 +1,6 @@
 // Several server processes serving one night from a real redis-server that each test starts on its
 // own port; the faults a district night must survive, each on real processes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBundleDir } from '../../server/bundle-files';
 import type { CoordinatorView, TeacherView } from '../../shared/domain/projections';
@@ -192,6 +192,7 @@ describe('several processes serving one night from Redis', () => {
     await coordinator.waitFor((v) => v.counts.checkedIn === 1, 'the first family');
 
     proxy.cut(); // A's network to Redis fails; B's does not
+    await until(async () => (await fetch(`${a.url}/healthz`)).status === 503, 'A to report itself unhealthy to the load balancer');
     // A refuses with a clear error rather than keep a history of its own.
     const direct = h.track(new TestClient(a.url, { token: a.links.get('Kiosk K2')! }));
     const refused = await direct.connect().then(() => direct.command({ type: 'checkIn', familyId: families[9] }), (e: Error) => e.message);
@@ -210,12 +211,11 @@ describe('several processes serving one night from Redis', () => {
     proxy.restore();
     const log = await redisLog(redis.url, prefix);
     expect(expectOneHistory(log).size).toBe(9);
+    await until(async () => (await fetch(`${a.url}/healthz`)).status === 200, 'A to be back on Redis');
     const back = h.track(new TestClient<CoordinatorView>(a.url, { token: a.links.get('Coordinator')! }));
-    for (let attempt = 0; ; attempt++) {
-      try { await back.connect(); break; } catch (e) { if (attempt > 100) throw e; await new Promise((r) => setTimeout(r, 100)); } // retry while A reconnects
-    }
+    await back.connect();
     await back.hello();
-    expect(back.view!.counts.checkedIn).toBe(9);
+    await back.waitFor((v) => v.counts.checkedIn === 9, 'A to have caught up with the nine check-ins');
     expect(await healthSeq(a.url)).toBe(log.length);
   });
 
@@ -255,15 +255,11 @@ describe('several processes serving one night from Redis', () => {
   });
 });
 
-function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`Timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
+/** Polls what only another process knows (its output, its health); fails after the timeout. */
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
-export type { ChildProcess };
