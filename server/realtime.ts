@@ -120,7 +120,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   // per state, included). Under load, commits that come close together share one fan-out; it runs
   // in slices with the event loop free in between (commands keep being acknowledged), and takes at
   // most about half the process's time.
-  const sliceMs = 8;
+  const sliceMs = 2;
   let fanOutPending = false;
   let fanOutRunning = false;
   let nextFanOutAt = 0;

@@ -18,6 +18,7 @@ export type WorkerRequest =
   | { cmd: 'stopTeachers' }
   | { cmd: 'collect' }
   | { cmd: 'verify' }
+  | { cmd: 'quiet'; ms: number; timeoutMs: number }
   | { cmd: 'close' };
 
 export interface Collected {
@@ -38,6 +39,7 @@ interface Client { socket: Socket; conn: Conn; replica: Replica<any>; seenVisits
 let clients: Client[] = [];
 let collected: Collected = fresh();
 let teachersOn = false;
+let lastSyncAt = 0;
 function fresh(): Collected { return { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0 }; }
 
 const reply = (message: unknown) => process.send!(message);
@@ -102,6 +104,12 @@ async function handle(r: WorkerRequest): Promise<unknown> {
       return out;
     }
     case 'verify': return verify();
+    case 'quiet': {
+      // Resolves once no update has arrived for `ms` (the server has sent everything it had).
+      const deadline = performance.now() + r.timeoutMs;
+      while (performance.now() - lastSyncAt < r.ms && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      return performance.now() < deadline;
+    }
     case 'close':
       for (const c of clients) c.socket.close();
       clients = [];
@@ -143,6 +151,7 @@ function open(conn: Conn, raw: boolean): Promise<void> {
   } else {
     socket.on('sync', (m: unknown) => {
       collected.syncs++;
+      lastSyncAt = performance.now();
       apply(client, m);
     });
   }
