@@ -133,8 +133,9 @@ function spread(conns: Conn[], ws: Child[]): Conn[][] {
 
 async function collectAll(ws: Child[]): Promise<Collected> {
   const all = await Promise.all(ws.map((w) => ask<Collected>(w, { cmd: 'collect' })));
-  const out: Collected = { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0 };
+  const out: Collected = { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0, gaps: 0 };
   for (const c of all) {
+    out.gaps += c.gaps;
     out.acks.push(...c.acks); out.checkInAcks.push(...c.checkInAcks); out.sent.push(...c.sent); out.seen.push(...c.seen); out.raw.push(...c.raw); out.syncs += c.syncs;
     for (const [k, v] of Object.entries(c.refused)) out.refused[k] = (out.refused[k] ?? 0) + v;
   }
@@ -148,9 +149,9 @@ function propagation(c: Collected): number[] {
   return c.seen.filter(([f]) => sentAt.has(f)).map(([f, t]) => t - sentAt.get(f)!);
 }
 
-/** Once every update has arrived (no client got one for a second), how many replicas hold the server's view. */
+/** Once every update has arrived (no client got one for 3 s), how many replicas hold the server's view. */
 async function verifyAll(ws: Child[]): Promise<{ upToDate: number; total: number }> {
-  await Promise.all(ws.map((w) => ask(w, { cmd: 'quiet', ms: 1_000, timeoutMs: 60_000 })));
+  await Promise.all(ws.map((w) => ask(w, { cmd: 'quiet', ms: 3_000, timeoutMs: 60_000 })));
   const parts = await Promise.all(ws.map((w) => ask<{ upToDate: number; total: number }>(w, { cmd: 'verify' })));
   return parts.reduce((a, b) => ({ upToDate: a.upToDate + b.upToDate, total: a.total + b.total }));
 }
@@ -277,7 +278,7 @@ async function rooseveltNight() {
     ack: c.acks, checkInAck: c.checkInAcks, prop: propagation(c), cpu: cpuShare(idle, after),
     perSocket: (idle.memory.rss - before.memory.rss) / sockets, heapPerSocket: (idle.memory.heapUsed - before.memory.heapUsed) / sockets,
     bytesPerEvent: (after.bytesOut - idle.bytesOut) / Math.max(1, after.seq - idle.seq), bytesPerSync: (after.bytesOut - idle.bytesOut) / Math.max(1, c.syncs),
-    delivered,
+    delivered, gaps: c.gaps,
   };
 }
 
@@ -318,7 +319,7 @@ async function districtNight(processes: number, redisUrl: string) {
     cpu: servers.map((_, i) => cpuShare(idle[i], afterSteady[i])),
     bytesPerEvent: (sum(afterSteady, (s) => s.bytesOut) - sum(idle, (s) => s.bytesOut)) / Math.max(1, steadyEvents),
     capacity: (rush.length / rushMs) * 1000, rushAckP50: pct(rushC.acks, 50), rushAckP99: pct(rushC.acks, 99), rushProp99: pct(propagation(rushC), 99),
-    delivered, seq: end[0].seq,
+    delivered, gaps: c.gaps + rushC.gaps, seq: end[0].seq,
   };
 }
 
@@ -350,7 +351,7 @@ async function schoolNight() {
   line('server CPU while playing', `${r.cpu.toFixed(1)} % of one core`);
   line('server memory per connected socket', `${kb(r.perSocket)} RSS (${kb(r.heapPerSocket)} heap)   target ≤ 30 KB`);
   line('bytes sent per event / per sync message', `${r.bytesPerEvent.toFixed(0)} B / ${r.bytesPerSync.toFixed(0)} B`);
-  line('every socket up to date at the end', `${r.delivered.upToDate} of ${r.delivered.total}`);
+  line('every socket up to date at the end', `${r.delivered.upToDate} of ${r.delivered.total}; missed updates (gaps) ${r.gaps}`);
   console.log('');
 }
 
@@ -371,7 +372,7 @@ async function districtNights() {
     line('server memory per idle socket', `${kb(d.perSocket)} RSS   target ≤ 30 KB`);
     line('bytes sent per event', `${d.bytesPerEvent.toFixed(0)} B`);
     line('capacity (check-ins/s, 64 in flight)', `${d.capacity.toFixed(0)}   ack p50 / p99 ${ms(d.rushAckP50)} / ${ms(d.rushAckP99)}, propagation p99 ${ms(d.rushProp99)}`);
-    line('every socket up to date at the end', `${d.delivered.upToDate} of ${d.delivered.total}   refused: ${JSON.stringify(d.refused)}`);
+    line('every socket up to date at the end', `${d.delivered.upToDate} of ${d.delivered.total}; missed updates (gaps) ${d.gaps}; refused: ${JSON.stringify(d.refused)}`);
     console.log('');
   }
   line('raw emit-with-ack round trip p50 / p99', `${ms(rawD.rttP50)} / ${ms(rawD.rttP99)}`);

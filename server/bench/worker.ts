@@ -30,6 +30,8 @@ export interface Collected {
   seen: [string, number][];
   raw: number[];
   syncs: number;
+  /** Pushed deltas that did not follow on from the replica (a missed update): should stay 0. */
+  gaps: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -40,7 +42,7 @@ let clients: Client[] = [];
 let collected: Collected = fresh();
 let teachersOn = false;
 let lastSyncAt = 0;
-function fresh(): Collected { return { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0 }; }
+function fresh(): Collected { return { acks: [], checkInAcks: [], refused: {}, sent: [], seen: [], raw: [], syncs: 0, gaps: 0 }; }
 
 const reply = (message: unknown) => process.send!(message);
 
@@ -168,6 +170,7 @@ function apply(client: Client, message: unknown): void {
   const outcome = applySync(client.replica, message);
   if (!outcome.ok) {
     if (outcome.reason === 'gap') {
+      collected.gaps++;
       void client.socket.timeout(60_000).emitWithAck('hello', { nightId: client.replica.nightId, lastSeq: client.replica.seq }).then((m: unknown) => apply(client, m), () => undefined);
     }
     return;
