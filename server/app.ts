@@ -13,9 +13,12 @@ import { Credentials, loadServerKey, pathForRole, sessionCookieName, teacherCode
 import { demoNightEvents } from './demo';
 import { NightHost } from './night-host';
 import { attachRealtime, type RateLimit } from './realtime';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { randomBytes } from 'node:crypto';
 import { FileJournal } from './store/journal';
 import { coordinatorOf, importHandler } from './import';
 import { visitsCsv } from '../shared/domain/report';
+import { RedisStore } from './store/redis';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const clientDir = path.join(rootDir, 'dist', 'client');
@@ -34,6 +37,11 @@ export interface ServerOptions {
   rateLimit?: RateLimit | false;
   /** Typed sign-in codes allowed per address and minute (5 by default). */
   codeAttemptsPerMinute?: number;
+  /**
+   * Several processes serving one night: its events, snapshot and server key live in Redis under
+   * `prefix` (one per night) instead of in dataDir. Unset: the embedded journal, one process.
+   */
+  redis?: { url: string; prefix: string };
 }
 
 export interface RunningServer {
@@ -43,6 +51,8 @@ export interface RunningServer {
   links: (SignInLink & { url: string })[];
   host: NightHost;
   credentials: Credentials;
+  /** The HTTP server under Express and Socket.IO (the load test counts the bytes it sends). */
+  httpServer: import('node:http').Server;
   close(): Promise<void>;
 }
 
@@ -51,16 +61,24 @@ const spaRoutes = ['/', '/kiosk', '/teacher', '/board', '/coordinator', '/coordi
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? Date.now;
-  const { journal, loaded } = await FileJournal.open(options.dataDir);
+  const redis = options.redis ? await RedisStore.connect(options.redis) : null;
+  const store = redis ?? (await FileJournal.open(options.dataDir));
+  const loaded = await store.load();
   if (loaded.repaired) console.warn(`Journal repaired: ${loaded.repaired}`);
-  const host = new NightHost(journal, loaded);
+  const host = new NightHost(store, loaded);
   if (!host.committed.setup) {
     const ack = await host.appendSystemEvents(await (options.initialEvents ?? demoNightEvents)(clock()));
-    if (!ack.ok) throw new Error(`Could not set up the night: ${ack.message}`);
+    // 'conflict': another process of the same night set it up a moment earlier.
+    if (!ack.ok && ack.code === 'conflict') await host.catchUpNow();
+    if (!ack.ok && !host.committed.setup) throw new Error(`Could not set up the night: ${ack.message}`);
   }
-  // Secrets are bound to the data directory's epoch, not to the event's id, so that importing another
+  // Every process of a night signs links with the same key, so a link works whichever one answers.
+  const serverKey = redis
+    ? Buffer.from(await redis.valueOnce('server-key', () => randomBytes(32).toString('base64url')), 'base64url')
+    : await loadServerKey(options.dataDir);
+  // Secrets are bound to the store's epoch, not to the event's id, so that importing another
   // bundle (a new event id) leaves the coordinator's own link working.
-  const credentials = new Credentials(await loadServerKey(options.dataDir), host.epoch, host.committed.setup!, host.committed.signInVersions);
+  const credentials = new Credentials(serverKey, host.epoch, host.committed.setup!, host.committed.signInVersions);
 
   const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
   const app = express();
@@ -90,7 +108,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     xFrameOptions: { action: 'deny' },
   }));
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, night: host.committed.setup?.event.id ?? null, seq: host.committedSeq });
+    // A process that cannot reach its Redis cannot save: the load balancer should send nobody here.
+    const body = { night: host.committed.setup?.event.id ?? null, seq: host.committedSeq };
+    if (redis && !redis.isAvailable) return void res.status(503).json({ ok: false, ...body });
+    res.json({ ok: true, ...body });
   });
   app.get('/signin/:secret', (req, res) => {
     const actor = credentials.actorForSecret(req.params.secret);
@@ -173,7 +194,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
-  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit });
+  let adapterClients: { close(): Promise<unknown> }[] = [];
+  if (redis) {
+    // The adapter carries what concerns sockets on every process (disconnecting a revoked sign-in
+    // everywhere at once, fetchSockets); each process sends its own sockets their deltas.
+    const pub = redis.client.duplicate();
+    const sub = redis.client.duplicate();
+    for (const c of [pub, sub]) c.on('error', () => undefined);
+    // The adapter leaves a failed publish unhandled: while Redis is away a cluster-wide broadcast is
+    // lost (this process refuses connections then anyway) rather than taking the process down.
+    const publish = pub.publish.bind(pub);
+    Object.defineProperty(pub, 'publish', { value: (...args: Parameters<typeof publish>) => publish(...args).catch(() => 0) });
+    await Promise.all([pub.connect(), sub.connect()]);
+    adapterClients = [pub, sub];
+    io.adapter(createAdapter(pub, sub, { key: `${options.redis!.prefix}socket.io` }));
+    // A process that lost Redis can save nothing: its clients are told so and move to another address.
+    redis.on('availability', (available) => {
+      if (!available) {
+        console.error('Lost Redis: refusing commands and connections until it is back.');
+        io.local.disconnectSockets(true);
+      } else {
+        console.log('Redis is back: accepting connections again.');
+      }
+    });
+  }
+  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit, available: redis ? () => redis.isAvailable : undefined });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -184,13 +229,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const base = options.publicUrl ?? url;
 
   return {
-    url, port, host, credentials,
+    url, port, host, credentials, httpServer,
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
       clearInterval(ticker);
       await io.close(); // also closes the HTTP server
-      await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the journal is intact.`));
-      await journal.close();
+      await host.idle();
+      await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the events are intact.`));
+      await Promise.allSettled(adapterClients.map((c) => c.close()));
+      await store.close();
     },
   };
 }

@@ -18,14 +18,17 @@ function rateLimitFromEnv(value: string | undefined): RateLimit | false {
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 
-const server = await startServer({ port, dataDir, publicUrl: process.env.PUBLIC_URL, rateLimit: rateLimitFromEnv(process.env.RATE_LIMIT) }).catch((e: Error) => {
+// REDIS_URL: several processes serve one night from Redis; REDIS_PREFIX names the night's keys.
+const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, prefix: process.env.REDIS_PREFIX ?? 'conference-night:default:' } : undefined;
+
+const server = await startServer({ port, dataDir, redis, publicUrl: process.env.PUBLIC_URL, rateLimit: rateLimitFromEnv(process.env.RATE_LIMIT) }).catch((e: Error) => {
   console.error(`Conference Night could not start: ${e.message}`);
   process.exit(1);
 });
 
 const night = server.host.committed.setup!.event;
 console.log(`\nConference Night — ${night.name}`);
-console.log(`Listening on ${server.url} (data in ${dataDir}, ${server.host.committedSeq} events so far)\n`);
+console.log(`Listening on ${server.url} (data in ${redis ? `Redis, ${redis.prefix}` : dataDir}, ${server.host.committedSeq} events so far)\n`);
 console.log('Sign-in links (open each on its device; keep them private):');
 for (const link of server.links) console.log(`  ${link.label.padEnd(42)} ${link.url}`);
 console.log('');

@@ -43,7 +43,11 @@ const historyLength = 50;
 export interface RateLimit { perSecond: number; burst: number; disconnectAfter: number; windowMs: number }
 export const defaultRateLimit: RateLimit = { perSecond: 20, burst: 40, disconnectAfter: 100, windowMs: 10_000 };
 
-export interface RealtimeOptions { rateLimit?: RateLimit | false }
+export interface RealtimeOptions {
+  rateLimit?: RateLimit | false;
+  /** Whether this process can save (a shared store it can reach); connections are refused while not. */
+  available?: () => boolean;
+}
 
 class TokenBucket {
   private tokens: number;
@@ -78,6 +82,8 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   const floodWarned = new Map<string, number>();
 
   io.use((socket, next) => {
+    // The client moves on to its next server address.
+    if (options.available && !options.available()) return next(new Error('unavailable'));
     const actor = authenticate(socket, credentials);
     if (!actor) return next(new Error('unauthorized'));
     socket.data.actor = actor;
@@ -103,8 +109,10 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
     return change;
   };
 
-  const syncFor = (audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
-    refresh(audience);
+  const syncFor = (socket: Socket, key: string, audience: Audience, nightId: string | null, lastSeq: number | null): SyncMessage => {
+    // A change not sent yet goes to the audience's other sockets too, so that none of them misses it.
+    const change = refresh(audience);
+    if (change) io.local.to(key).except(socket.id).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
     if (nightId === host.nightId && lastSeq !== null) {
       if (lastSeq === audience.seq) return { kind: 'delta', nightId, fromSeq: lastSeq, seq: lastSeq, patch: [] };
       const from = audience.history.findIndex((h) => h.fromSeq === lastSeq);
@@ -118,23 +126,72 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
 
   // Which kiosks are connected: not part of the night (nothing to journal), pushed to the coordinator
   // as it changes. A kiosk seen tonight and gone since is an alert on the coordinator's page.
+  // With several processes a kiosk may be connected to another one: fetchSockets asks them all
+  // (through the Redis adapter); while Redis is away the answer is this process's own sockets.
   const kioskSeenAt = new Map<string, number>();
-  const kiosks = (): KioskPresence[] => deviceIds.kiosk.map((id) => ({
-    id, online: (audiences.get(`kiosk:${id}`)?.sockets ?? 0) > 0, seenAt: kioskSeenAt.get(id) ?? null,
-  }));
-  const kioskPresenceChanged = () => io.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', kiosks());
+  const kioskOnline = async (id: string) => {
+    const key = audienceKey({ role: 'kiosk', id });
+    try {
+      return (await io.in(key).fetchSockets()).length > 0;
+    } catch {
+      return (audiences.get(key)?.sockets ?? 0) > 0;
+    }
+  };
+  const kiosks = async (): Promise<KioskPresence[]> => Promise.all(deviceIds.kiosk.map(async (id) => ({
+    id, online: await kioskOnline(id), seenAt: kioskSeenAt.get(id) ?? null,
+  })));
+  // Told to this process's coordinator screens; the other processes tell theirs when their kiosks change.
+  const kioskPresenceChanged = () => void kiosks().then((list) => io.local.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', list));
 
+  // Sending every screen its change costs a projection per audience (the engine's forecast, once
+  // per state, included). Under load, commits that come close together share one fan-out; it runs
+  // in slices with the event loop free in between (commands keep being acknowledged), and takes at
+  // most about half the process's time.
+  const sliceMs = 2;
+  let fanOutPending = false;
+  let fanOutRunning = false;
+  let nextFanOutAt = 0;
+  const send = (key: string, change: Audience['history'][number]) => {
+    // Local: every process computes the deltas of its own sockets from the same log.
+    io.local.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
+  };
+  const scheduleFanOut = () => {
+    if (fanOutRunning || !fanOutPending) return;
+    const wait = nextFanOutAt - performance.now();
+    if (wait > 1) setTimeout(fanOut, wait);
+    else setImmediate(fanOut);
+    fanOutRunning = true;
+  };
+  const fanOut = () => {
+    fanOutPending = false;
+    // Staff screens first (a teacher waits for the family that just checked in), then the many family pages.
+    const order = [...audiences].filter(([, a]) => a.actor.role !== 'family').concat([...audiences].filter(([, a]) => a.actor.role === 'family'));
+    let next = 0;
+    let busy = 0;
+    const slice = () => {
+      const started = performance.now();
+      while (next < order.length && performance.now() - started < sliceMs) {
+        const [key, audience] = order[next++];
+        if (audience.sockets === 0) continue;
+        const change = refresh(audience);
+        if (change) send(key, change);
+      }
+      busy += performance.now() - started;
+      if (next < order.length) return void setImmediate(slice);
+      fanOutRunning = false;
+      nextFanOutAt = performance.now() + busy;
+      scheduleFanOut();
+    };
+    slice();
+  };
   host.on('commit', () => {
     // Walk-ins registered tonight (also those replayed from the journal) get their status token.
     if (host.committed.walkIns) credentials.knowFamilies(Object.keys(host.committed.walkIns));
     // A revoked sign-in: its secret changed, so its sockets are disconnected and cannot come back.
     if (host.committed.setup) credentials.useSetup(host.committed.setup);
     for (const key of credentials.sync(host.committed.signInVersions)) io.in(key).disconnectSockets(true);
-    for (const [key, audience] of audiences) {
-      if (audience.sockets === 0) continue;
-      const change = refresh(audience);
-      if (change) io.to(key).emit('sync', { kind: 'delta', nightId: host.nightId, ...change } satisfies SyncMessage);
-    }
+    fanOutPending = true;
+    scheduleFanOut();
   });
 
   io.on('connection', (socket) => {
@@ -178,7 +235,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       if (typeof ack !== 'function') return;
       const hello = helloSchema.safeParse(payload);
       if (!hello.success) return ack(invalid(hello.error));
-      ack(syncFor(audience, hello.data.nightId, hello.data.lastSeq));
+      ack(syncFor(socket, key, audience, hello.data.nightId, hello.data.lastSeq));
     });
 
     socket.on('command', async (payload: unknown, ack: unknown) => {
@@ -222,7 +279,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       }
       if (query.type === 'kiosks') {
         if (actor.role !== 'coordinator') return reply({ ok: false, code: 'forbidden', message: 'Only the coordinator can see the kiosks.' });
-        return reply({ ok: true, data: kiosks() });
+        return void kiosks().then((data) => reply({ ok: true, data }));
       }
       if (actor.role !== 'kiosk' && actor.role !== 'coordinator') {
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Actor } from '../../shared/protocol';
 import type { NightEvent, NightState } from '../../shared/domain/state';
+import type { NightStore } from './store';
 
 export interface JournalRecord {
   seq: number;
@@ -49,23 +50,40 @@ export async function restrictDataDir(dir: string): Promise<void> {
   }
 }
 
-export class FileJournal {
+export class FileJournal implements NightStore {
   private pending: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
   private failed: Error | null = null;
 
-  private constructor(private readonly dir: string, private handle: FileHandle) {}
+  private constructor(private readonly dir: string, private handle: FileHandle, private loaded: LoadedJournal | null) {}
 
-  static async open(dir: string): Promise<{ journal: FileJournal; loaded: LoadedJournal }> {
+  static async open(dir: string): Promise<FileJournal> {
     await mkdir(dir, { recursive: true, mode: dirMode });
     await restrictDataDir(dir);
     const loaded = await load(dir);
     const handle = await open(path.join(dir, 'journal.ndjson'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
-    return { journal: new FileJournal(dir, handle), loaded };
+    return new FileJournal(dir, handle, loaded);
+  }
+
+  async load(): Promise<LoadedJournal> {
+    if (!this.loaded) throw new Error('The journal was already loaded.');
+    const loaded = this.loaded;
+    this.loaded = null;
+    return loaded;
+  }
+
+  /** Only this process writes the journal: nobody else appends, so there is never a conflict. */
+  async append(_afterSeq: number, records: JournalRecord[]): Promise<{ ok: true }> {
+    await this.appendRecords(records);
+    return { ok: true };
+  }
+
+  async readAfter(): Promise<JournalRecord[]> {
+    return [];
   }
 
   /** Resolves once the records are on disk. Records must come in seq order. */
-  append(records: JournalRecord[]): Promise<void> {
+  private appendRecords(records: JournalRecord[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     const text = records.map((r) => JSON.stringify(r) + '\n').join('');
     return new Promise((resolve, reject) => {

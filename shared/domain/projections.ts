@@ -12,7 +12,8 @@ import {
 } from './state';
 
 export interface NightInfo {
-  id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number; clock: number;
+  // No clock: it moves with every event, so every screen would get a delta on every commit.
+  id: string; name: string; phase: NightPhase; timezone: string; slotMinutes: number;
 }
 
 export type Whereabouts =
@@ -270,7 +271,7 @@ function staffUpcoming(state: NightState, setup: Bundle, staffId: string): Staff
 
 function nightInfo(state: NightState, setup: Bundle): NightInfo {
   const e = setup.event;
-  return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes, clock: state.clock };
+  return { id: e.id, name: e.name, phase: state.phase, timezone: e.timezone, slotMinutes: e.slotMinutes };
 }
 
 const firstNameOf = (name: string) => name.trim().split(/\s+/)[0] ?? '';

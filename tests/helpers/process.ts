@@ -22,10 +22,11 @@ const startTimeoutMs = 20_000;
  * the tsx CLI runs the program in a second, child node process, so a SIGKILL sent to the pid we
  * spawned would kill only the wrapper and leave the real server running (and writing) as an orphan.
  */
-export function startServerProcess(dataDir: string): Promise<ServerProcess> {
+export function startServerProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   // The crash tests send hundreds of commands at once from one kiosk: no per-connection flood limit.
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, RATE_LIMIT: 'off' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, RATE_LIMIT: 'off', ...extraEnv };
   delete env.PUBLIC_URL;
+  if (!extraEnv.REDIS_URL) delete env.REDIS_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
     env,

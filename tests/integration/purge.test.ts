@@ -9,6 +9,7 @@ import { loadBundleDir } from '../../server/bundle-files';
 import { sessionCookieName } from '../../server/credentials';
 import { visitRowsFromCsv, type visitColumns } from '../../shared/domain/report';
 import { Harness, demoBundleDir, secretFor } from '../helpers/server';
+import { RedisServer, redisClient } from '../helpers/redis';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -88,5 +89,51 @@ describe('after the night', () => {
     expect(JSON.stringify(again.host.committed)).toBe(hash);
     await h.stop(again);
     await check();
+  });
+});
+
+describe('after the night, with the night in Redis', () => {
+  it('deletes the personal data from the Redis log and snapshot too', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const prefix = `purge-${process.pid}-${Date.now()}:`;
+      const server = await h.start({ redis: { url: redis.url, prefix } });
+      const coordinator = await h.client(server, 'coordinator', 'C1');
+      const kiosk = await h.client(server, 'kiosk', 'K1');
+      const teacher = await h.client(server, 'teacher', 'T001');
+      expect(await kiosk.command({ type: 'checkIn', familyId: 'F0001' })).toMatchObject({ ok: true });
+      expect(await teacher.command({ type: 'callFamily', teacherId: 'T001', visitId: 'F0001:T001' })).toMatchObject({ ok: true });
+      expect(await teacher.command({ type: 'startConference', visitId: 'F0001:T001' })).toMatchObject({ ok: true });
+      expect(await teacher.command({ type: 'saveNote', visitId: 'F0001:T001', text: 'Mother worried about bus route 12' })).toMatchObject({ ok: true });
+      expect(await coordinator.command({ type: 'closeNight' })).toMatchObject({ ok: true });
+      await server.host.snapshot();
+      const stored = async () => {
+        const client = await redisClient(redis.url);
+        try {
+          let text = '';
+          for (const key of await client.keys(`${prefix}*`)) {
+            const type = await client.type(key);
+            if (type === 'stream') text += JSON.stringify(await client.xRange(key, '-', '+'));
+            else if (type === 'string') text += await client.get(key);
+          }
+          return text;
+        } finally {
+          await client.close();
+        }
+      };
+      expect(await stored()).toContain('Hamza Tran');
+      expect(await stored()).toContain('bus route 12');
+      expect(await coordinator.command({ type: 'purgePersonalData' })).toMatchObject({ ok: true });
+      const after = await stored();
+      for (const text of ['Hamza Tran', 'bus route 12', '"phoneLast4":"3445"']) expect(after).not.toContain(text);
+      // The night still reads back from Redis: a new process gets the same state.
+      const hash = JSON.stringify(server.host.committed);
+      await h.stop(server);
+      const again = await h.start({ redis: { url: redis.url, prefix } });
+      expect(JSON.stringify(again.host.committed)).toBe(hash);
+      await h.stop(again);
+    } finally {
+      await redis.stop();
+    }
   });
 });

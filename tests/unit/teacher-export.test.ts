@@ -11,7 +11,7 @@ const at = (hhmm: string) => Date.parse(`2026-11-19T${hhmm}:00-06:00`); // Ameri
 function viewWith(finished: TeacherFinishedEntry[]): TeacherView {
   return {
     role: 'teacher',
-    night: { id: 'n', name: 'Night', phase: 'open', timezone: 'America/Chicago', slotMinutes: 15, clock: at('19:00') },
+    night: { id: 'n', name: 'Night', phase: 'open', timezone: 'America/Chicago', slotMinutes: 15 },
     teacher: { id: 'T007', name: 'Mr. Torres', roomName: 'Room A107', breakUntil: null, lateUntil: null },
     called: null, conference: null, line: [], proposal: null, seenCount: finished.length, finished, announcements: [],
   };
@@ -56,6 +56,6 @@ describe('the teacher\'s export', () => {
   });
 
   it('is named after the teacher and the night\'s date', () => {
-    expect(teacherExportFileName(viewWith([]))).toBe('conferences-mr-torres-2026-11-19.csv');
+    expect(teacherExportFileName(viewWith([]), at('19:00'))).toBe('conferences-mr-torres-2026-11-19.csv');
   });
 });

@@ -2,6 +2,7 @@
 // state and the last seq; pages only read it and send commands through it.
 // On every (re)connect it says `hello` with the seq it has; the server answers with the changes
 // since then or with the whole view. A delta that does not follow on from our seq triggers a new hello.
+// Given several server addresses, it moves to the next one when its server is gone or cannot save.
 import { io, type Socket } from 'socket.io-client';
 import { ackSchema, queryAnswerSchema, type Ack, type Command, type Query, type QueryAnswer, type Role } from '../../../shared/protocol';
 import { applySync } from '../../../shared/sync';
@@ -22,8 +23,12 @@ export function newCommandId(): string {
 export interface SyncOptions {
   /** Browsers sign in with the HttpOnly cookie of their role; a family page with its status token. */
   auth: { role: Role } | { statusToken: string } | { token: string };
-  url?: string;
+  /** The servers of this night, tried in turn (this page's own server when not given). */
+  urls?: string[];
 }
+
+/** How long a client waits before it tries the next address (each process of a night is as good). */
+const moveAfterMs = 250;
 
 export class SyncClient<V> {
   #view = $state.raw<V | null>(null);
@@ -31,24 +36,50 @@ export class SyncClient<V> {
   #seq: number | null = null;
   #nightId: string | null = null;
   #closed = false;
-  readonly socket: Socket;
+  #urls: string[];
+  #address = 0;
+  socket!: Socket;
+
+  readonly #options: SyncOptions;
 
   constructor(options: SyncOptions) {
+    this.#options = options;
+    this.#urls = options.urls?.length ? options.urls : [''];
+    this.#open();
+  }
+
+  #open(): void {
     // A connection attempt that hangs (a dead network, a socket closed before the handshake) is given
     // up after 5 s rather than Socket.IO's 20 s, so a kiosk is back within seconds of the network.
-    this.socket = io(options.url ?? '', { transports: ['websocket'], auth: options.auth, timeout: 5_000 });
-    this.socket.on('connect', () => this.#hello());
-    this.socket.on('disconnect', (reason) => {
+    const socket = io(this.#urls[this.#address], { transports: ['websocket'], auth: this.#options.auth, forceNew: this.#urls.length > 1, timeout: 5_000 });
+    this.socket = socket;
+    socket.on('connect', () => this.#hello());
+    socket.on('disconnect', (reason) => {
       this.#connection = 'offline';
+      if (reason === 'io client disconnect') return;
+      // With several addresses, the next process takes over at once (this one may be gone for good).
+      if (this.#urls.length > 1) return this.#moveOn();
       // Socket.IO does not retry a disconnect the server made (a revoked sign-in, a flood). Try once
       // more after a moment: a revoked sign-in is then refused ('unauthorized') and shows as signed out.
-      if (reason === 'io server disconnect') setTimeout(() => { if (!this.#closed) this.socket.connect(); }, 1_000);
+      if (reason === 'io server disconnect') setTimeout(() => { if (!this.#closed) socket.connect(); }, 1_000);
     });
-    this.socket.on('connect_error', (err) => {
+    socket.on('connect_error', (err) => {
       this.#connection = err.message === 'unauthorized' ? 'signed-out' : 'offline';
       // An unauthorised socket is not retried by Socket.IO; nothing will change until a new sign-in.
+      if (err.message !== 'unauthorized' && this.#urls.length > 1) this.#moveOn();
     });
-    this.socket.on('sync', (message: unknown) => this.#apply(message));
+    socket.on('sync', (message: unknown) => this.#apply(message));
+  }
+
+  #moveOn(): void {
+    const from = this.socket;
+    from.removeAllListeners();
+    from.close();
+    setTimeout(() => {
+      if (this.#closed || this.socket !== from) return;
+      this.#address = (this.#address + 1) % this.#urls.length;
+      this.#open();
+    }, moveAfterMs);
   }
 
   get view(): V | null { return this.#view; }

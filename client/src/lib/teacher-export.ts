@@ -34,9 +34,10 @@ export function teacherExportCsv(view: TeacherView, t: Translate): string {
   return '\uFEFF' + rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
 }
 
-export function teacherExportFileName(view: TeacherView): string {
+/** Named after the day it is exported (the night's date where the school is). */
+export function teacherExportFileName(view: TeacherView, now = Date.now()): string {
   const slug = view.teacher.name.normalize('NFD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
-  return `conferences-${slug || view.teacher.id}-${localDate(view.night.clock || Date.now(), view.night.timezone)}.csv`;
+  return `conferences-${slug || view.teacher.id}-${localDate(now, view.night.timezone)}.csv`;
 }
 
 /** Hands the file to the browser as a download. */
