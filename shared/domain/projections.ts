@@ -295,6 +295,23 @@ function whereabouts(state: NightState, setup: Bundle, visit: Visit): Whereabout
   return { kind: 'withTeacher', teacherName, roomName, until };
 }
 
+const doneVisits = new WeakMap<NightState, Map<string, Visit[]>>();
+/** Each teacher's finished conferences, gathered once per state for all the teachers' views. */
+function doneByTeacher(state: NightState): Map<string, Visit[]> {
+  let byTeacher = doneVisits.get(state);
+  if (!byTeacher) {
+    byTeacher = new Map();
+    for (const v of Object.values(state.visits)) {
+      if (v.status !== 'done') continue;
+      const list = byTeacher.get(v.teacherId);
+      if (list) list.push(v);
+      else byTeacher.set(v.teacherId, [v]);
+    }
+    doneVisits.set(state, byTeacher);
+  }
+  return byTeacher;
+}
+
 function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacherId: string): TeacherView {
   const teacher = setup.teachers[teacherId];
   const entry = (v: Visit): TeacherLineEntry => {
@@ -313,8 +330,7 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
   };
   const t = state.teachers[teacherId];
   const finished: TeacherFinishedEntry[] = [];
-  for (const v of Object.values(state.visits)) {
-    if (v.teacherId !== teacherId || v.status !== 'done') continue;
+  for (const v of doneByTeacher(state).get(teacherId) ?? []) {
     finished.push({
       visitId: v.id, ticket: state.checkIns[v.familyId].ticket, guardianName: setup.families[v.familyId].guardianName,
       children: v.studentIds.map((s) => setup.students[s]?.firstName ?? s), language: state.checkIns[v.familyId].language,

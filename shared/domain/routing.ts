@@ -177,14 +177,27 @@ function interpreterAvailability(state: NightState, now: number): Map<string, { 
 type PinCheck = (staffId: string, at: number) => 'here' | 'elsewhere' | null;
 const pinsFor = (state: NightState, teacherId: string): PinCheck => (staffId, at) => pinPlace(state, staffId, teacherId, at);
 
+/** Who speaks each language tonight (staff ids), once per setup: the engine asks this very often. */
+const speakersBySetup = new WeakMap<Bundle, Map<string, string[]>>();
+function speakersOf(setup: Bundle, language: string): readonly string[] {
+  let byLanguage = speakersBySetup.get(setup);
+  if (!byLanguage) {
+    byLanguage = new Map();
+    for (const s of Object.values(setup.staff)) for (const l of s.languages) push(byLanguage, l, s.id);
+    speakersBySetup.set(setup, byLanguage);
+  }
+  return byLanguage.get(language) ?? [];
+}
+
 function bestInterpreter(
   setup: Bundle, language: string, roomId: string,
   available: Map<string, { freeAt: number; roomId: string }>, taken: Set<string>, pins?: PinCheck,
 ): InterpreterSlot | null {
   let best: InterpreterSlot | null = null;
   let bestPinned = false;
-  for (const [staffId, a] of available) {
-    if (taken.has(staffId) || !setup.staff[staffId].languages.includes(language)) continue;
+  for (const staffId of speakersOf(setup, language)) {
+    const a = available.get(staffId);
+    if (!a || taken.has(staffId)) continue;
     // An interpreter pinned to a room goes nowhere else, and is that room's first choice.
     const pin = pins?.(staffId, a.freeAt) ?? null;
     if (pin === 'elsewhere') continue;
@@ -307,15 +320,18 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   // served in one order of priority, so the family waiting longest anywhere gets the next
   // interpreter of their language, whichever teacher frees up first.
   const pairs: { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }[] = [];
+  const noneTaken = new Set<string>();
   for (const h of hungry) {
     const roomId = roomOfTeacher(setup, h.teacherId);
     const candidates: Candidate[] = [];
+    const interpreterFor = new Map<string, InterpreterSlot | null>(); // one answer per language here
     for (const v of h.visits) {
       const c = state.checkIns[v.familyId];
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (needsInterpreter(state, v)) {
-        interpreter = bestInterpreter(setup, c.language, roomId, interpreters, new Set(), pinsFor(state, h.teacherId));
+        if (!interpreterFor.has(c.language)) interpreterFor.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
+        interpreter = interpreterFor.get(c.language)!;
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
@@ -503,18 +519,30 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const heap = new MinHeap<string>();
   for (const teacherId of pending.keys()) heap.push(teacherFree.get(teacherId)!, teacherId);
   let guard = 0;
+  // The language each visit needs an interpreter for (null: none), worked out once, not at every step.
+  const interpreterLanguage = new Map<string, string | null>();
+  for (const visits of pending.values()) {
+    for (const v of visits) interpreterLanguage.set(v.id, !v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v) ? state.checkIns[v.familyId].language : null);
+  }
+  const anyPins = Object.keys(state.pins ?? {}).length > 0;
+  const noneTaken = new Set<string>();
   while (heap.size && guard++ < 100_000) {
     const [freeAt, teacherId] = heap.pop()!;
     const visits = pending.get(teacherId)!;
     if (!visits.length) continue;
     const roomId = roomOfTeacher(setup, teacherId);
     const candidates: Candidate[] = [];
+    // At one step every family of a language would get the same interpreter: ask once per language.
+    const interpreterFor = new Map<string, InterpreterSlot | null>();
+    const pins = anyPins ? pinsFor(state, teacherId) : undefined;
     for (const v of visits) {
       const f = family.get(v.familyId)!;
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      if (!v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v)) {
-        interpreter = bestInterpreter(setup, state.checkIns[v.familyId].language, roomId, interpreters, new Set(), pinsFor(state, teacherId));
+      const language = interpreterLanguage.get(v.id) ?? null;
+      if (language !== null) {
+        if (!interpreterFor.has(language)) interpreterFor.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
+        interpreter = interpreterFor.get(language)!;
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
