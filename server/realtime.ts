@@ -14,7 +14,7 @@ import { nightReport } from '../shared/domain/report';
 import { deviceIds } from '../shared/domain/state';
 import {
   commandSchema, helloSchema, querySchema,
-  type Ack, type Actor, type CommandResult, type KioskPresence, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
+  type Ack, type Actor, type CommandResult, type FirstStop, type KioskPresence, type PatchOperation, type QueryAnswer, type Role, type SyncMessage,
 } from '../shared/protocol';
 import { sessionCookieName, type Credentials } from './credentials';
 import type { NightHost } from './night-host';
@@ -253,7 +253,6 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
         answer.result = {
           statusToken: credentials.statusTokenFor(command.familyId),
           ticket: host.committed.checkIns[command.familyId]?.ticket,
-          firstStop: firstStopOf(host.committed, command.familyId),
         };
       }
       reply(answer);
@@ -285,6 +284,10 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
         return reply({ ok: false, code: 'forbidden', message: 'Only the front desk can look families up.' });
       }
       if (query.type === 'findFamilies') return reply({ ok: true, data: findFamilies(host.committed, query.text) });
+      if (query.type === 'firstStop') {
+        const stop = firstStopOf(host.committed, query.familyId);
+        return reply(stop ? { ok: true, data: stop } : { ok: false, code: 'not_found', message: 'That family is not checked in.' });
+      }
       if (query.type === 'kioskDirectory') return reply({ ok: true, data: buildKioskDirectory(host.committed, (n) => randomBytes(n).toString('hex'), (data) => createHash('sha256').update(data).digest()) });
       if (query.type !== 'familyDetails') return;
       const details = familyDetails(host.committed, query.familyId);
@@ -294,7 +297,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
 }
 
 /** Where a family just checked in goes first: the conference called or expected to start soonest. */
-function firstStopOf(state: NightState, familyId: string): CommandResult['firstStop'] {
+function firstStopOf(state: NightState, familyId: string): FirstStop | undefined {
   const view = viewFor(state, { role: 'family', id: familyId });
   if (view?.role !== 'family') return undefined;
   const open = view.visits.filter((v) => v.status === 'waiting' || v.status === 'called');

@@ -163,6 +163,12 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('kiosks') }),
   /** The kiosk's sealed directory for searching while offline (see shared/domain/kiosk-directory.ts). */
   z.strictObject({ type: z.literal('kioskDirectory') }),
+  /**
+   * After a check-in: the family's first conference and its estimated start, for the kiosk's last
+   * screen. Asked after the acknowledgement, so the estimate (the engine's whole forecast) never
+   * slows the check-in itself.
+   */
+  z.strictObject({ type: z.literal('firstStop'), familyId: id }),
 ]);
 export type Query = z.infer<typeof querySchema>;
 /** A kiosk's connection, as the coordinator sees it (`seenAt`: when it last connected or dropped). */
@@ -182,12 +188,10 @@ export const errorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-export const commandResultSchema = z.object({
-  statusToken: z.string().optional(), ticket: z.string().optional(),
-  /** After a check-in: the family's first conference and its estimated start, for the kiosk's last screen. */
-  firstStop: z.object({ teacherName: z.string(), roomName: z.string(), estimatedStart: z.number().nullable(), called: z.boolean() }).optional(),
-});
+export const commandResultSchema = z.object({ statusToken: z.string().optional(), ticket: z.string().optional() });
 export type CommandResult = z.infer<typeof commandResultSchema>;
+/** The answer to the kiosk's `firstStop` query. */
+export interface FirstStop { teacherName: string; roomName: string; estimatedStart: number | null; called: boolean }
 
 /** The answer to every command: applied (with the night's seq after it) or refused with a reason. */
 export const ackSchema = z.discriminatedUnion('ok', [

@@ -54,7 +54,7 @@ function validCommand(type: CommandType, n: number): Payload {
   }
 }
 const validQueries: Payload[] = [
-  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' }, { type: 'kioskDirectory' },
+  { type: 'findFamilies', text: 'Tran' }, { type: 'familyDetails', familyId: 'F0001' }, { type: 'signInLinks' }, { type: 'auditLog' }, { type: 'kioskDirectory' }, { type: 'firstStop', familyId: 'F0001' },
   { type: 'nightReport' }, { type: 'kiosks' },
 ];
 const validHello: Payload = { nightId: 'x', lastSeq: 3 };

@@ -102,12 +102,12 @@ describe('a command is applied once', () => {
     expect([a, b].filter((x) => !x.ok && x.code === 'already_checked_in')).toHaveLength(1);
     expect(await healthSeq(server.url)).toBe(seq0 + 1);
     // The kiosk that lost the race still shows the family their ticket and status link.
-    for (const ack of [a, b]) {
-      expect(ack.result).toEqual({
-        ticket: 'T-1', statusToken: server.credentials.statusTokenFor('F0001'),
-        firstStop: { teacherName: 'Mx. Pierre', roomName: 'Room A101', called: false, estimatedStart: expect.any(Number) },
-      });
-    }
+    for (const ack of [a, b]) expect(ack.result).toEqual({ ticket: 'T-1', statusToken: server.credentials.statusTokenFor('F0001') });
+    // Then (off the check-in's path) where they go first, and roughly when.
+    expect(await k1.query({ type: 'firstStop', familyId: 'F0001' })).toEqual({
+      ok: true, data: { teacherName: 'Mx. Pierre', roomName: 'Room A101', called: false, estimatedStart: expect.any(Number) },
+    });
+    expect(await k1.query({ type: 'firstStop', familyId: 'F0002' })).toMatchObject({ ok: false, code: 'not_found' });
   });
 
   it('a different command for a family already checked in is refused, not applied', async () => {
