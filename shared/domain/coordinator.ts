@@ -16,8 +16,14 @@ export type Alert =
   | { kind: 'longWait'; id: string; familyId: string; ticket: string; guardianName: string; minutes: number; visitId: string; teacherName: string }
   /** A conference ten minutes over its slot: tell the families behind that the teacher runs late. */
   | { kind: 'teacherOver'; id: string; teacherId: string; teacherName: string; roomName: string; minutesOver: number }
-  /** An escort nobody accepted: offer it to an ambassador who is free. */
-  | { kind: 'unassignedTask'; id: string; taskId: string; ticket: string; fromRoomName: string; toRoomName: string; freeAmbassadors: { id: string; name: string }[] }
+  /**
+   * An escort or an interpretation nobody accepted: give it to someone free (an ambassador; for an
+   * interpretation, anyone free who speaks the family's language).
+   */
+  | {
+      kind: 'unassignedTask'; id: string; taskId: string; ticket: string; fromRoomName: string; toRoomName: string;
+      interpretation: { visitId: string; language: string } | null; freeStaff: { id: string; name: string }[];
+    }
   /** Families waiting for an interpreter of a language nobody can cover for 20 minutes: bring someone back from a break. */
   | { kind: 'noInterpreter'; id: string; language: string; families: number; onBreak: { id: string; name: string }[] };
 
@@ -65,25 +71,27 @@ export function alerts(state: NightState): Alert[] {
       roomName: setup.rooms[setup.teachers[teacherId].roomId]?.name ?? '', minutesOver: Math.floor(overBy(state, visit, now) / minute),
     });
   }
-  const freeAmbassadors = availableAmbassadors(state, setup);
+  const freeAmbassadors = availableStaff(state, setup).filter((s) => s.role === 'ambassador');
   for (const task of Object.values(state.tasks)) {
     if (task.status !== 'unassigned') continue;
+    const language = task.kind === 'interpret' ? state.checkIns[task.familyId]?.language ?? null : null;
     out.push({
       kind: 'unassignedTask', id: `task:${task.id}`, taskId: task.id, ticket: state.checkIns[task.familyId]?.ticket ?? '',
       fromRoomName: setup.rooms[task.fromRoomId]?.name ?? task.fromRoomId, toRoomName: setup.rooms[task.toRoomId]?.name ?? task.toRoomId,
-      freeAmbassadors,
+      interpretation: language ? { visitId: task.visitId, language } : null,
+      freeStaff: (language ? availableStaff(state, setup).filter((s) => s.languages.includes(language)) : freeAmbassadors).map(({ id, name }) => ({ id, name })),
     });
   }
   out.push(...interpreterGaps(state, setup, now));
   return out;
 }
 
-function availableAmbassadors(state: NightState, setup: Bundle): { id: string; name: string }[] {
+/** Staff who are available and neither on an assignment nor sitting in a conference. */
+function availableStaff(state: NightState, setup: Bundle): Bundle['staff'][string][] {
   const busy = new Set<string>();
   for (const t of Object.values(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
-  return Object.values(setup.staff)
-    .filter((s) => s.role === 'ambassador' && state.staff[s.id]?.status === 'available' && !busy.has(s.id))
-    .map((s) => ({ id: s.id, name: s.name }));
+  for (const v of Object.values(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) busy.add(v.interpreterId);
+  return Object.values(setup.staff).filter((s) => state.staff[s.id]?.status === 'available' && !busy.has(s.id));
 }
 
 /** Languages that waiting families need an interpreter for and nobody can cover within 20 minutes. */

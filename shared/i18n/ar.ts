@@ -387,6 +387,7 @@ export const ar = {
   "alerts.teacherOverAction": "إبلاغ العائلات: تأخير 10 دقائق",
   "alerts.unassignedTask": "لم يقبل أحد مرافقة {ticket} من {from} إلى {to}",
   "alerts.unassignedAction": "إسنادها إلى",
+  "alerts.unassignedInterpretation": "لم يقبل أحد الترجمة ({language}) لـ {ticket} في {to}",
   "alerts.noAmbassador": "لا يوجد سفير متاح: اطلب من أحدهم العودة من استراحته.",
   "alerts.noInterpreter": "لا يوجد مترجم لـ {language} متاح خلال الـ 20 دقيقة القادمة ({n} في الانتظار)",
   "alerts.bringBack": "استدعاء {name} من الاستراحة",

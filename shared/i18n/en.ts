@@ -374,6 +374,7 @@ export const en = {
   'alerts.teacherOverAction': 'Tell families: running 10 min late',
   'alerts.unassignedTask': 'Nobody accepted the escort of {ticket} from {from} to {to}',
   'alerts.unassignedAction': 'Give it to',
+  'alerts.unassignedInterpretation': 'Nobody accepted interpreting ({language}) for {ticket} in {to}',
   'alerts.noAmbassador': 'No ambassador is free: ask one to come back from a break.',
   'alerts.noInterpreter': 'No interpreter for {language} is free in the next 20 minutes ({n} waiting)',
   'alerts.bringBack': 'Bring {name} back from their break',

@@ -387,6 +387,7 @@ export const es = {
   "alerts.teacherOverAction": "Avisar a las familias: 10 min de retraso",
   "alerts.unassignedTask": "Nadie aceptó acompañar a {ticket} de {from} a {to}",
   "alerts.unassignedAction": "Asignar a",
+  "alerts.unassignedInterpretation": "Nadie aceptó interpretar ({language}) para {ticket} en {to}",
   "alerts.noAmbassador": "No hay ningún embajador libre: pida a uno que vuelva de su pausa.",
   "alerts.noInterpreter": "No hay ningún intérprete de {language} libre en los próximos 20 minutos ({n} esperando)",
   "alerts.bringBack": "Pedir a {name} que vuelva de su pausa",

@@ -387,6 +387,7 @@ export const ht = {
   "alerts.teacherOverAction": "Di fanmi yo: 10 min reta",
   "alerts.unassignedTask": "Pèsonn pa aksepte akonpaye {ticket} soti {from} rive {to}",
   "alerts.unassignedAction": "Bay li a",
+  "alerts.unassignedInterpretation": "Pèsonn pa aksepte entèprete ({language}) pou {ticket} nan {to}",
   "alerts.noAmbassador": "Pa gen okenn anbasadè ki lib: mande youn pou l tounen apre poz li.",
   "alerts.noInterpreter": "Pa gen okenn entèprèt {language} ki lib nan 20 minit k ap vini yo ({n} ap tann)",
   "alerts.bringBack": "Fè {name} tounen apre poz li",

@@ -387,6 +387,7 @@ export const so = {
   "alerts.teacherOverAction": "U sheeg qoysaska: 10 daqiiqo ayaa la daahayaa",
   "alerts.unassignedTask": "Cidna ma aqbalin geynta {ticket} laga bilaabo {from} ilaa {to}",
   "alerts.unassignedAction": "Sii",
+  "alerts.unassignedInterpretation": "Qofna ma aqbalin turjumaadda ({language}) ee {ticket} ee {to}",
   "alerts.noAmbassador": "Safiir bannaan ma jiro: mid ka codso inuu nasashada ka soo laabto.",
   "alerts.noInterpreter": "Turjubaan {language} ah oo bannaan ma jiro 20-ka daqiiqo ee soo socda ({n} sugaya)",
   "alerts.bringBack": "Ka soo celi {name} nasashada",

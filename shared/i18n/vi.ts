@@ -387,6 +387,7 @@ export const vi = {
   "alerts.teacherOverAction": "Báo cho các gia đình: trễ 10 phút",
   "alerts.unassignedTask": "Không ai nhận dẫn {ticket} từ {from} đến {to}",
   "alerts.unassignedAction": "Giao cho",
+  "alerts.unassignedInterpretation": "Không ai nhận phiên dịch ({language}) cho {ticket} tại {to}",
   "alerts.noAmbassador": "Không có đại sứ nào rảnh: hãy nhờ một người quay lại sau giờ nghỉ.",
   "alerts.noInterpreter": "Không có thông dịch viên {language} nào rảnh trong 20 phút tới ({n} đang chờ)",
   "alerts.bringBack": "Gọi {name} quay lại sau giờ nghỉ",

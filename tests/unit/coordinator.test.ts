@@ -86,15 +86,33 @@ describe('alerts and the overrides that fix them', () => {
     night.do({ type: 'checkIn', familyId: 'F0005', wantsEscort: true }, kiosk);
     night.do({ type: 'callFamily', teacherId: 'T005' }, coordinator);
     const [alert] = night.alerts('unassignedTask');
-    expect(alert).toMatchObject({ kind: 'unassignedTask', freeAmbassadors: [] });
+    expect(alert).toMatchObject({ kind: 'unassignedTask', interpretation: null, freeStaff: [] });
     night.do({ type: 'setStaffStatus', staffId: 'A002', status: 'available' }, coordinator);
     const again = night.alerts('unassignedTask')[0];
-    expect(again).toMatchObject({ freeAmbassadors: [{ id: 'A002', name: 'Diego Osman' }] });
+    expect(again).toMatchObject({ freeStaff: [{ id: 'A002', name: 'Diego Osman' }] });
     if (again.kind !== 'unassignedTask') throw new Error('expected an escort alert');
     expect(night.when({ type: 'reassignEscort', taskId: again.taskId, staffId: 'A003' }, coordinator)).toMatchObject({ ok: false, code: 'conflict' }); // on a break
     night.do({ type: 'reassignEscort', taskId: again.taskId, staffId: 'A002' }, coordinator);
     expect(night.alerts('unassignedTask')).toEqual([]);
     expect((viewFor(night.state, { role: 'staff', id: 'A002' }) as StaffView).tasks).toEqual([expect.objectContaining({ status: 'offered', familyFirstName: 'Minh' })]);
+  });
+
+  it('an interpretation nobody accepted is an alert naming who speaks the language, and sending one of them clears it', () => {
+    const night = new Night();
+    night.do({ type: 'checkIn', familyId: 'F0040' }, kiosk); // Somali, with Mx. Pierre (English only)
+    night.do({ type: 'callFamily', teacherId: 'T001' }, coordinator);
+    // Both Somali speakers (X007, then A006) say they can't.
+    for (let i = 0; i < 2; i++) {
+      const task = Object.values(night.state.tasks).find((x) => x.kind === 'interpret' && x.status === 'offered')!;
+      night.do({ type: 'declineTask', taskId: task.id }, { role: 'staff', id: task.staffId! });
+    }
+    const [alert] = night.alerts('unassignedTask');
+    expect(alert).toMatchObject({ interpretation: { visitId: 'F0040:T001', language: 'so' } });
+    if (alert.kind !== 'unassignedTask') throw new Error('expected an unassigned task');
+    expect(alert.freeStaff.map((s) => s.id).sort()).toEqual(['A006', 'X007']);
+    night.do({ type: 'reassignInterpreter', visitId: 'F0040:T001', staffId: 'X007' }, coordinator);
+    expect(night.alerts('unassignedTask')).toEqual([]);
+    expect((viewFor(night.state, { role: 'staff', id: 'X007' }) as StaffView).tasks).toEqual([expect.objectContaining({ status: 'offered' })]);
   });
 
   it('another interpreter who speaks the language can be sent to a called family', () => {
