@@ -302,6 +302,10 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   const proposals = new Map<string, Proposal>();
   const setup = state.setup;
   if (!setup || state.phase !== 'open') return proposals;
+  // "Call next" with nobody in this teacher's line who could come: answered without weighing the night.
+  if (forceTeacherId && !(liveIndex(state).waitingByTeacher.get(forceTeacherId) ?? []).some((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now))) {
+    return proposals;
+  }
   const expected = expectedConferenceMs(state);
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
