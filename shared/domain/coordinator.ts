@@ -4,7 +4,7 @@
 import type { Bundle } from '../bundle';
 import { minute } from '../clock';
 import { estimatedStart } from './queue';
-import { expectedConferenceMs, familyBusyWith, needsInterpreter } from './routing';
+import { expectedConferenceMs, familyBusyWith, liveIndex, needsInterpreter } from './routing';
 import type { NightState, Visit } from './state';
 
 export const longWaitMs = 30 * minute;
@@ -29,12 +29,14 @@ export type Alert =
 
 /** Waiting families who are free (not called, not out, not gone), with since when. */
 function freeWaitingFamilies(state: NightState): { familyId: string; since: number; visits: Visit[] }[] {
+  // From the engine's index of waiting visits (built once per state), not from every visit of the night.
   const byFamily = new Map<string, Visit[]>();
-  for (const v of Object.values(state.visits)) {
-    if (v.status !== 'waiting') continue;
-    const list = byFamily.get(v.familyId);
-    if (list) list.push(v);
-    else byFamily.set(v.familyId, [v]);
+  for (const waiting of liveIndex(state).waitingByTeacher.values()) {
+    for (const v of waiting) {
+      const list = byFamily.get(v.familyId);
+      if (list) list.push(v);
+      else byFamily.set(v.familyId, [v]);
+    }
   }
   const out: { familyId: string; since: number; visits: Visit[] }[] = [];
   for (const [familyId, visits] of byFamily) {
@@ -42,7 +44,8 @@ function freeWaitingFamilies(state: NightState): { familyId: string; since: numb
     if (!c || c.leftAt !== null || c.steppedOutUntil !== null || familyBusyWith(state, familyId)) continue;
     out.push({ familyId, since: c.freeSince, visits });
   }
-  return out;
+  // In the order the families checked in.
+  return out.sort((a, b) => state.checkIns[a.familyId].at - state.checkIns[b.familyId].at || a.familyId.localeCompare(b.familyId));
 }
 
 const overBy = (state: NightState, visit: Visit, now: number) =>
