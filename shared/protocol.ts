@@ -171,8 +171,9 @@ export const querySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('firstStop'), familyId: id }),
 ]);
 export type Query = z.infer<typeof querySchema>;
-/** A kiosk's connection, as the coordinator sees it (`seenAt`: when it last connected or dropped). */
-export interface KioskPresence { id: string; online: boolean; seenAt: number | null }
+/** The kiosks' connections, as the coordinator sees them (`seenAt`: when each last connected or dropped). */
+export const kioskPresenceSchema = z.array(z.object({ id: z.string(), online: z.boolean(), seenAt: z.number().nullable() }));
+export type KioskPresence = z.infer<typeof kioskPresenceSchema>[number];
 
 export const helloSchema = z.strictObject({
   nightId: z.string().max(80).nullable(),

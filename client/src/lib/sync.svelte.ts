@@ -4,6 +4,7 @@
 // since then or with the whole view. A delta that does not follow on from our seq triggers a new hello.
 // Given several server addresses, it moves to the next one when its server is gone or cannot save.
 import { io, type Socket } from 'socket.io-client';
+import type { z } from 'zod';
 import { ackSchema, queryAnswerSchema, type Ack, type Command, type Query, type QueryAnswer, type Role } from '../../../shared/protocol';
 import { applySync } from '../../../shared/sync';
 import { t } from './i18n.svelte';
@@ -38,7 +39,9 @@ export class SyncClient<V> {
   #closed = false;
   #urls: string[];
   #address = 0;
-  socket!: Socket;
+  #socket!: Socket;
+  /** Other server pushes a page listens to; attached again to each new socket (another address). */
+  readonly #listeners = new Map<string, (payload: unknown) => void>();
 
   readonly #options: SyncOptions;
 
@@ -52,7 +55,8 @@ export class SyncClient<V> {
     // A connection attempt that hangs (a dead network, a socket closed before the handshake) is given
     // up after 5 s rather than Socket.IO's 20 s, so a kiosk is back within seconds of the network.
     const socket = io(this.#urls[this.#address], { transports: ['websocket'], auth: this.#options.auth, forceNew: this.#urls.length > 1, timeout: 5_000 });
-    this.socket = socket;
+    this.#socket = socket;
+    for (const [event, listener] of this.#listeners) socket.on(event, listener);
     socket.on('connect', () => this.#hello());
     socket.on('disconnect', (reason) => {
       this.#connection = 'offline';
@@ -72,11 +76,11 @@ export class SyncClient<V> {
   }
 
   #moveOn(): void {
-    const from = this.socket;
+    const from = this.#socket;
     from.removeAllListeners();
     from.close();
     setTimeout(() => {
-      if (this.#closed || this.socket !== from) return;
+      if (this.#closed || this.#socket !== from) return;
       this.#address = (this.#address + 1) % this.#urls.length;
       this.#open();
     }, moveAfterMs);
@@ -88,10 +92,10 @@ export class SyncClient<V> {
 
   async #hello(): Promise<void> {
     try {
-      const message: unknown = await this.socket.timeout(10_000).emitWithAck('hello', { nightId: this.#nightId, lastSeq: this.#seq });
+      const message: unknown = await this.#socket.timeout(10_000).emitWithAck('hello', { nightId: this.#nightId, lastSeq: this.#seq });
       if (this.#apply(message)) this.#connection = 'online';
     } catch {
-      if (this.socket.connected) void this.#hello();
+      if (this.#socket.connected) void this.#hello();
     }
   }
 
@@ -110,7 +114,7 @@ export class SyncClient<V> {
   /** Sends a command; resolves with the server's acknowledgement (or a clear offline error). */
   async send(command: CommandInput, commandId = newCommandId()): Promise<Ack> {
     try {
-      const parsed = ackSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('command', { ...command, commandId }));
+      const parsed = ackSchema.safeParse(await this.#socket.timeout(10_000).emitWithAck('command', { ...command, commandId }));
       return parsed.success ? parsed.data : unreadable();
     } catch {
       return offline();
@@ -119,15 +123,34 @@ export class SyncClient<V> {
 
   async query<T>(query: Query): Promise<QueryAnswer<T>> {
     try {
-      const parsed = queryAnswerSchema.safeParse(await this.socket.timeout(10_000).emitWithAck('query', query));
+      const parsed = queryAnswerSchema.safeParse(await this.#socket.timeout(10_000).emitWithAck('query', query));
       return parsed.success ? (parsed.data as QueryAnswer<T>) : unreadable();
     } catch {
       return offline();
     }
   }
 
+  /**
+   * Listens to a server push other than the view's sync (validated like everything the server
+   * sends: a malformed payload is ignored), on whichever server this client is connected to.
+   * Returns the function that stops listening.
+   */
+  on<S extends z.ZodType>(event: string, schema: S, handler: (payload: z.infer<S>) => void): () => void {
+    const listener = (payload: unknown) => {
+      const parsed = schema.safeParse(payload);
+      if (parsed.success) handler(parsed.data);
+      else console.error(`Conference Night: a malformed '${event}' message was ignored`);
+    };
+    this.#listeners.set(event, listener);
+    this.#socket.on(event, listener);
+    return () => {
+      this.#listeners.delete(event);
+      this.#socket.off(event, listener);
+    };
+  }
+
   close(): void {
     this.#closed = true;
-    this.socket.close();
+    this.#socket.close();
   }
 }
