@@ -328,14 +328,14 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   for (const h of hungry) {
     const roomId = roomOfTeacher(setup, h.teacherId);
     const candidates: Candidate[] = [];
-    const interpreterFor = new Map<string, InterpreterSlot | null>(); // one answer per language here
+    const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
     for (const v of h.visits) {
       const c = state.checkIns[v.familyId];
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (needsInterpreter(state, v)) {
-        if (!interpreterFor.has(c.language)) interpreterFor.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
-        interpreter = interpreterFor.get(c.language)!;
+        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
+        interpreter = interpreterByLanguage.get(c.language)!;
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
@@ -537,7 +537,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     const roomId = roomOfTeacher(setup, teacherId);
     const candidates: Candidate[] = [];
     // At one step every family of a language would get the same interpreter: ask once per language.
-    const interpreterFor = new Map<string, InterpreterSlot | null>();
+    const interpreterByLanguage = new Map<string, InterpreterSlot | null>();
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
     for (const v of visits) {
       const f = family.get(v.familyId)!;
@@ -545,8 +545,8 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       let interpreter: InterpreterSlot | null = null;
       const language = interpreterLanguage.get(v.id) ?? null;
       if (language !== null) {
-        if (!interpreterFor.has(language)) interpreterFor.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
-        interpreter = interpreterFor.get(language)!;
+        if (!interpreterByLanguage.has(language)) interpreterByLanguage.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
+        interpreter = interpreterByLanguage.get(language)!;
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
