@@ -444,8 +444,10 @@ export function forecastInterpreters(state: NightState, now: number): Map<string
 }
 
 /**
- * Plays the rest of the night forward with the same rule and expected lengths: teachers in order of
- * when they become free, each taking the best family that can come. Returns visit id → estimated
+ * Plays the rest of the night forward with the same rule and expected lengths: first the calls the
+ * engine proposes right now (so the nearest estimates are the decisions teachers are about to see),
+ * then teachers in order of when they become free, each taking the best family that can come.
+ * Returns visit id → estimated
  * start (epoch ms) for every waiting and called visit.
  */
 export function forecast(state: NightState, now: number): Map<string, number> {
@@ -517,6 +519,23 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     push(pending, a.teacherId, visit);
     slotsByTeacher.set(a.teacherId, [...(slotsByTeacher.get(a.teacherId) ?? []), a.at]);
     remaining.set(phantomFamily, (remaining.get(phantomFamily) ?? 0) + expected);
+  }
+
+  // The next step is already decided: the engine's own proposals, which teachers are about to see.
+  for (const p of dispatch(state, now).values()) {
+    const visits = pending.get(p.teacherId);
+    const visit = state.visits[p.visitId];
+    const f = family.get(p.familyId);
+    if (!visits || !f || !visits.includes(visit)) continue;
+    const start = Math.max(p.expectedStart, teacherFree.get(p.teacherId)!);
+    starts.set(visit.id, start);
+    visits.splice(visits.indexOf(visit), 1);
+    const end = start + expected;
+    const roomId = roomOfTeacher(setup, p.teacherId);
+    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
+    remaining.set(p.familyId, (remaining.get(p.familyId) ?? expected) - expected);
+    if (p.interpreterId) { interpreters.set(p.interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, p.interpreterId); }
+    teacherFree.set(p.teacherId, end + changeover);
   }
 
   // Teachers in order of when they become free.

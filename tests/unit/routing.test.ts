@@ -242,6 +242,27 @@ describe('a scarce interpreter', () => {
   });
 });
 
+describe('estimated starts', () => {
+  it('begin with what the engine proposes: a family wanted by two free teachers is expected where it will be called', () => {
+    // Given a family with two teachers, both free, and a family who can only see T1
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }, { id: 'T2', roomId: 'B1' }],
+      families: [{ id: 'F1', teacherIds: ['T1'] }, { id: 'F2', teacherIds: ['T1', 'T2'] }],
+    });
+    night.checkIn('F1', 'F2');
+    // When the engine proposes the next calls
+    const proposals = night.proposals();
+    // Then F2 is proposed to T2 (T1 takes the family who has nobody else)...
+    expect(proposals.get('T1')).toMatchObject({ visitId: 'F1:T1' });
+    expect(proposals.get('T2')).toMatchObject({ visitId: 'F2:T2' });
+    // ...and every estimate of a proposed call is the proposal's own expected start, not another order
+    const starts = night.forecast();
+    for (const p of proposals.values()) expect(starts.get(p.visitId)).toBe(p.expectedStart);
+    // and F2's other conference is expected after the first one, never at the same time
+    expect(starts.get('F2:T1')!).toBeGreaterThanOrEqual(proposals.get('T2')!.expectedStart + expectedConferenceMs(night.state));
+  });
+});
+
 // ---- (c) running late --------------------------------------------------------------------------
 
 describe('a teacher running late', () => {

@@ -3,11 +3,12 @@
 // judge's (../shared/tools/conference-check.mjs, check()): nobody in two places at once, walking
 // time respected (families from LOBBY after arriving, interpreters from LOBBY at opening), an
 // interpreter who speaks the family's language whenever the teacher does not, every conference
-// exactly as long as it really lasts — plus: every visit is served.
+// exactly as long as it really lasts — plus: every visit is served, and the estimate of every call
+// the engine proposes is the proposal's own expected start.
 import { describe, expect, it } from 'vitest';
 import { parseBundle, type Bundle } from '../../shared/bundle';
 import { epochToLocal, localToEpoch } from '../../shared/clock';
-import { dispatch, walkMs } from '../../shared/domain/routing';
+import { dispatch, forecast, walkMs } from '../../shared/domain/routing';
 import { lobbyRoomId, type NightState } from '../../shared/domain/state';
 import { simulateNight, type NightInputs, type Policy, type SimResult } from '../../server/sim/simulate';
 import { bundleFiles, generateNight } from '../helpers/bundle-generator';
@@ -103,7 +104,10 @@ function watch(policy: Policy) {
     if (policy === 'smart') {
       const families = new Set<string>();
       const interpreters = new Set<string>();
+      const estimates = forecast(state, now);
       for (const p of dispatch(state, now).values()) {
+        // What a family's page says next is what their teacher is about to be told.
+        if (estimates.get(p.visitId) !== p.expectedStart) errors.push(`${at}: ${p.visitId} is proposed for ${epochToLocal(p.expectedStart, state.setup!.event.timezone, true)} but estimated at ${estimates.has(p.visitId) ? epochToLocal(estimates.get(p.visitId)!, state.setup!.event.timezone, true) : 'nothing'}`);
         if (families.has(p.familyId)) errors.push(`${at}: family ${p.familyId} proposed to two teachers`);
         if (p.interpreterId && interpreters.has(p.interpreterId)) errors.push(`${at}: interpreter ${p.interpreterId} proposed to two teachers`);
         if (busyFamilies.has(p.familyId)) errors.push(`${at}: ${p.visitId} proposed while the family is held by ${busyFamilies.get(p.familyId)}`);
