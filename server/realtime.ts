@@ -140,8 +140,10 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
   const kiosks = async (): Promise<KioskPresence[]> => Promise.all(deviceIds.kiosk.map(async (id) => ({
     id, online: await kioskOnline(id), seenAt: kioskSeenAt.get(id) ?? null,
   })));
-  // Told to this process's coordinator screens; the other processes tell theirs when their kiosks change.
-  const kioskPresenceChanged = () => void kiosks().then((list) => io.local.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', list));
+  // Told to the coordinator screens of every process (through the adapter): a kiosk on this process
+  // that comes or goes is news to a coordinator connected elsewhere. Each process knows when its own
+  // kiosks were last seen; the coordinator's page keeps the latest it has heard of each.
+  const kioskPresenceChanged = () => void kiosks().then((list) => io.to(audienceKey({ role: 'coordinator', id: 'C1' })).emit('kiosks', list));
 
   // Sending every screen its change costs a projection per audience (the engine's forecast, once
   // per state, included). Under load, commits that come close together share one fan-out; it runs

@@ -98,6 +98,23 @@ describe('several processes serving one night from Redis', () => {
     expect(await healthSeq(b.url)).toBe(log.length);
   });
 
+  it('a kiosk coming and going on one process is seen by the coordinator on the other', async () => {
+    const redis = await startRedis();
+    const [a, b] = await startProcesses([redis.url, redis.url], uniquePrefix());
+    const coordinatorB = h.track(new TestClient<CoordinatorView>(b.url, { token: a.links.get('Coordinator')! }));
+    await coordinatorB.connect();
+    await coordinatorB.hello();
+    const heard: { id: string; online: boolean; seenAt: number | null }[][] = [];
+    coordinatorB.socket.on('kiosks', (list) => heard.push(list));
+    const k1 = (list: (typeof heard)[number]) => list.find((k) => k.id === 'K1');
+
+    const kioskA = h.track(new TestClient(a.url, { token: a.links.get('Kiosk K1')! }));
+    await kioskA.connect();
+    await until(() => heard.some((list) => k1(list)?.online === true), 'K1 online, told to the coordinator on the other process');
+    await kioskA.disconnect();
+    await until(() => heard.some((list) => k1(list)?.online === false && k1(list)?.seenAt !== null), 'K1 gone, with when it was last seen');
+  });
+
   it('SIGKILL of the process a kiosk and a teacher use: both move to another process and catch up; check-ins sent just before are applied exactly once', async () => {
     const redis = await startRedis();
     const prefix = uniquePrefix();
