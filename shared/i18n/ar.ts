@@ -244,6 +244,7 @@ export const ar = {
   "coordinator.role.family": "العائلة",
   "coordinator.role.system": "النظام",
   "coordinator.audit": "سجل التدقيق",
+  "coordinator.jumpTo": "في هذه الصفحة",
   "coordinator.auditRefresh": "تحديث",
   "coordinator.auditEmpty": "لا توجد إجراءات مميّزة بعد.",
   "coordinator.auditWhen": "متى",

@@ -243,6 +243,7 @@ export const en = {
   'coordinator.role.family': 'Family',
   'coordinator.role.system': 'System',
   'coordinator.audit': 'Audit log',
+  'coordinator.jumpTo': 'On this page',
   'coordinator.auditRefresh': 'Refresh',
   'coordinator.auditEmpty': 'No privileged actions yet.',
   'coordinator.auditWhen': 'When',

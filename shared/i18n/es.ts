@@ -244,6 +244,7 @@ export const es = {
   "coordinator.role.family": "Familia",
   "coordinator.role.system": "Sistema",
   "coordinator.audit": "Registro de auditoría",
+  "coordinator.jumpTo": "En esta página",
   "coordinator.auditRefresh": "Actualizar",
   "coordinator.auditEmpty": "Todavía no hay acciones privilegiadas.",
   "coordinator.auditWhen": "Cuándo",

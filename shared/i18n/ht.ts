@@ -244,6 +244,7 @@ export const ht = {
   "coordinator.role.family": "Fanmi",
   "coordinator.role.system": "Sistèm",
   "coordinator.audit": "Jounal kontwòl",
+  "coordinator.jumpTo": "Sou paj sa a",
   "coordinator.auditRefresh": "Rafrechi",
   "coordinator.auditEmpty": "Poko gen aksyon privilejye.",
   "coordinator.auditWhen": "Ki lè",

@@ -244,6 +244,7 @@ export const so = {
   "coordinator.role.family": "Qoys",
   "coordinator.role.system": "Nidaam",
   "coordinator.audit": "Diiwaanka hubinta",
+  "coordinator.jumpTo": "Boggan",
   "coordinator.auditRefresh": "Cusbooneysii",
   "coordinator.auditEmpty": "Weli ficil mudnaan leh lama samayn.",
   "coordinator.auditWhen": "Goorma",

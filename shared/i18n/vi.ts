@@ -244,6 +244,7 @@ export const vi = {
   "coordinator.role.family": "Gia đình",
   "coordinator.role.system": "Hệ thống",
   "coordinator.audit": "Nhật ký kiểm tra",
+  "coordinator.jumpTo": "Trên trang này",
   "coordinator.auditRefresh": "Làm mới",
   "coordinator.auditEmpty": "Chưa có thao tác đặc quyền nào.",
   "coordinator.auditWhen": "Khi nào",

@@ -135,6 +135,15 @@ test('an alert appears when a family has waited 30 minutes, and goes when the co
     await expect(coordinator.getByTestId('chart-waits').locator('canvas')).toHaveCount(1);
     await expect(coordinator.getByTestId('chart-lines').locator('canvas')).toHaveCount(1);
     await coordinator.getByTestId('charts').screenshot({ path: shot('coordinator-charts') });
+    // The long page has a row of links that stays in reach: the sign-in sheet at the bottom is one tap away.
+    const jump = coordinator.getByRole('navigation', { name: 'On this page' });
+    await expect(jump.getByRole('link')).toHaveCount(9);
+    await jump.getByRole('link', { name: 'Sign-ins' }).click();
+    await expect(coordinator.getByRole('heading', { name: 'Sign-ins' })).toBeInViewport();
+    await expect(jump).toBeInViewport();
+    await coordinator.screenshot({ path: shot('coordinator-jump-to-sign-ins') });
+    await jump.getByRole('link', { name: 'Alerts' }).click();
+    await expect(coordinator.getByTestId('alerts')).toBeInViewport();
     await expect(coordinator.getByTestId('sign-in-qr').first()).toBeVisible();
     expect(violations).toEqual([]);
     teacher.close();
