@@ -44,8 +44,10 @@ type Child = ChildProcess & { request<T>(message: unknown): Promise<T> };
 
 /** A TypeScript child with IPC; `request` sends a message and resolves with its next answer. */
 function child(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ proc: Child; hello: any }> {
+  // BENCH_CPU_PROF=dir: each server process writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc = withRequests(fork(path.join(here, file), [], {
-    execArgv: ['--expose-gc', '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   }));
   return new Promise((resolve, reject) => {
     proc.once('message', (hello) => resolve({ proc, hello }));
