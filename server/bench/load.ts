@@ -14,7 +14,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, setPriority, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,7 +38,6 @@ const speed = 10;
 const nightMinutes = Number(args.minutes);
 const districtSockets = Number(args.district);
 const workerCount = Number(args.workers);
-const clientNice = 10;
 
 // ---------- processes ----------
 
@@ -79,17 +78,10 @@ function withRequests(proc: ChildProcess): Child {
   return c;
 }
 
-/**
- * The client processes (they answer requests only; no hello). The first one times acknowledgements
- * (kiosks, raw pings) and holds few sockets; the others hold the many watching screens and run at a
- * lower priority (nice 10): in production the clients are other machines, and here they share the
- * server's two cores, so without it their burst of work on every delta would delay the server and
- * the figures would measure the load generator. The bare Socket.IO baseline uses the same clients.
- */
+/** The client processes (they answer requests only; no hello). */
 function plainWorkers(n: number): Child[] {
-  return Array.from({ length: n }, (_, i) => {
+  return Array.from({ length: n }, () => {
     const proc = withRequests(fork(path.join(here, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
-    if (i > 0) setPriority(proc.pid!, clientNice);
     children.push(proc);
     return proc;
   });
@@ -340,7 +332,7 @@ async function districtNight(processes: number, redisUrl: string) {
 function line(label: string, value: string) { console.log(`  ${label.padEnd(48)} ${value}`); }
 
 async function main() {
-  console.log(`Load test on ${cpus().length} cores; ${workerCount} client processes (all but the timing one at nice ${clientNice}); Node ${process.version}\n`);
+  console.log(`Load test on ${cpus().length} cores; ${workerCount} client processes; Node ${process.version}\n`);
 
   if (args.only !== 'district') await schoolNight();
   if (args.only !== 'school') await districtNights();
