@@ -182,7 +182,8 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
     let state = this.committed;
     let seq = this.committedSeq;
     const records: JournalRecord[] = [];
-    const answers: Ack[] = [];
+    /** null: already answered. */
+    const answers: (Ack | null)[] = [];
     for (const job of batch) {
       if (job.kind === 'system') {
         for (const event of job.events) records.push({ seq: ++seq, commandId: null, actor: null, event });
@@ -193,15 +194,23 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
       const { command, actor, now } = job;
       // After a conflict, the first copy may have come through another process.
       const known = this.commandSeqs.get(command.commandId);
-      if (known !== undefined) { answers.push({ ok: true, seq: known, duplicate: true }); continue; }
+      if (known !== undefined) { job.resolve({ ok: true, seq: known, duplicate: true }); answers.push(null); continue; }
       const decision = decide(state, command, { now, actor });
-      // A refusal may rest on commands in this batch ("already checked in" a moment ago): it is
-      // answered with the batch, once those are durable, so a crash cannot make it a lie.
-      if (!decision.ok) { answers.push({ ok: false, code: decision.code, message: decision.message }); continue; }
+      if (!decision.ok) {
+        const refusal: Ack = { ok: false, code: decision.code, message: decision.message };
+        // Decided on the committed state alone (nothing accepted before it in this batch): it rests
+        // on what is already durable, so it is answered now instead of after the batch's write.
+        // A refusal that may rest on this batch ("already checked in" a moment ago) waits for the
+        // write, so that a crash cannot make it a lie.
+        if (!records.length) { job.resolve(refusal); answers.push(null); } else answers.push(refusal);
+        continue;
+      }
       for (const event of decision.events) records.push({ seq: ++seq, commandId: command.commandId, actor, event });
       state = evolveAll(state, decision.events);
       answers.push({ ok: true, seq });
     }
+    // Those not answered yet wait for the write (and are retried after a conflict).
+    const waiting = batch.filter((_, i) => answers[i] !== null);
     if (records.length) {
       let outcome: Awaited<ReturnType<NightStore['append']>>;
       try {
@@ -210,7 +219,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
         // The write may or may not have landed: read the store before deciding anything again.
         console.error(`The night's events cannot be saved (${(e as Error).message}); refusing commands until the store is back.`);
         this.behind = true;
-        for (const job of batch) job.resolve(unavailable);
+        for (const job of waiting) job.resolve(unavailable);
         return;
       }
       if (!outcome.ok) {
@@ -219,8 +228,8 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
         this.absorb(outcome.missed, null);
         this.scheduleCommitSignal();
         if (!outcome.missed.length) this.behind = true; // a head it cannot follow: read the store
-        const retry = batch.filter((job) => ++job.conflicts <= maxConflicts && job.kind === 'command');
-        for (const job of batch) {
+        const retry = waiting.filter((job) => ++job.conflicts <= maxConflicts && job.kind === 'command');
+        for (const job of waiting) {
           if (job.kind === 'system') job.resolve({ ok: false, code: 'conflict', message: 'Another server set the night up first.' });
           else if (!retry.includes(job)) job.resolve(unavailable);
         }
@@ -236,7 +245,7 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
         });
       }
     }
-    batch.forEach((job, i) => job.resolve(answers[i]));
+    batch.forEach((job, i) => { if (answers[i]) job.resolve(answers[i]); });
   }
 
   /**

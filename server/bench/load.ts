@@ -4,16 +4,17 @@
 // processes, and measures a bare Socket.IO server on the same machine in the same run (an emit with
 // acknowledgement; a broadcast to the same number of sockets), so the product's figures come out as
 // ratios that hold on a noisy machine:
-//   1. Roosevelt High at 10× speed on one process with the embedded journal (fsync before every
+//   1. Roosevelt High at 10× speed on one process with the embedded journal (on disk before every
 //      acknowledgement): a socket per family page, kiosks, teachers calling and holding conferences,
 //      ambassadors, coordinators, boards; arrivals from the bundle's arrivals.csv.
 //   2. A district-sized night, 5,000 sockets, on one process and on two sharing a redis-server
 //      (append-only file synced on every write): a steady stream of check-ins, then as many as the
 //      processes take (capacity).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -44,8 +45,10 @@ type Child = ChildProcess & { request<T>(message: unknown): Promise<T> };
 
 /** A TypeScript child with IPC; `request` sends a message and resolves with its next answer. */
 function child(file: string, env: NodeJS.ProcessEnv = {}): Promise<{ proc: Child; hello: any }> {
+  // BENCH_CPU_PROF=dir: each server process writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc = withRequests(fork(path.join(here, file), [], {
-    execArgv: ['--expose-gc', '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   }));
   return new Promise((resolve, reject) => {
     proc.once('message', (hello) => resolve({ proc, hello }));
@@ -167,15 +170,14 @@ const settle = (msDelay: number) => new Promise((resolve) => setTimeout(resolve,
 
 // ---------- the physical limits ----------
 
-/** The disk's floor for a durable acknowledgement: one small write + fdatasync, commands 20 ms apart. */
+/** The disk's floor for a durable acknowledgement: one small synchronous write (O_DSYNC, as the journal does), commands 20 ms apart. */
 async function fsyncFloor(): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'conference-night-bench-fsync-'));
-  const handle = await open(path.join(dir, 'journal.ndjson'), 'a');
+  const handle = await open(path.join(dir, 'journal.ndjson'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC);
   const xs: number[] = [];
   for (let i = 0; i < 50; i++) {
     const t0 = performance.now();
     await handle.write('{"seq":1,"commandId":"bench","actor":null,"event":{"type":"familyCheckedIn"}}\n');
-    await handle.datasync();
     xs.push(performance.now() - t0);
     await settle(20);
   }
@@ -185,14 +187,20 @@ async function fsyncFloor(): Promise<number> {
 }
 
 
-interface Raw { rttP50: number; rttP99: number; bcastP50: number; bcastP99: number; fanOut: number }
+interface Raw { rttP50: number; rttP99: number; spacedP50: number; spacedP99: number; bcastP50: number; bcastP99: number; fanOut: number }
 async function rawBaseline(fanOut: number): Promise<Raw> {
   const { proc: raw, hello } = await spawnChild('raw-server.ts');
   const ws = plainWorkers(workerCount);
   const conns: Conn[] = Array.from({ length: fanOut }, (_, i) => ({ url: hello.url, auth: {}, role: 'raw', id: String(i) }));
-  await Promise.all(spread(conns, ws).map((part, i) => ask(ws[i], { cmd: 'connect', conns: part, raw: true })));
+  // Laid out like the product's clients: the timing socket in a process of its own, the rest spread.
+  await ask(ws[0], { cmd: 'connect', conns: conns.slice(0, 1), raw: true });
+  await Promise.all(spread(conns.slice(1), ws.slice(1)).map((part, i) => ask(ws[i + 1], { cmd: 'connect', conns: part, raw: true })));
   await ask(ws[0], { cmd: 'rawPing', count: 200 }); // warm-up
   const rtt = await ask<number[]>(ws[0], { cmd: 'rawPing', count: 1000 });
+  // Commands come one at a time with the processes idle in between (a check-in every second or so
+  // at 10×): waking up costs this machine (a VM) more than a back-to-back round trip, so the bare
+  // round trip is also timed that way, 20 ms apart, as the disk's floor is.
+  const spaced = await ask<number[]>(ws[0], { cmd: 'rawPing', count: 300, spacingMs: 20 });
   await collectAll(ws);
   await ask(ws[0], { cmd: 'rawBroadcast', count: 40, spacingMs: Math.max(100, fanOut / 20), bytes: 200 });
   await settle(500);
@@ -200,7 +208,7 @@ async function rawBaseline(fanOut: number): Promise<Raw> {
   await closeWorkers(ws);
   raw.kill('SIGKILL');
   if (bcast.length < 40 * fanOut) console.log(`  (raw broadcast: ${bcast.length} of ${40 * fanOut} deliveries)`);
-  return { rttP50: pct(rtt, 50), rttP99: pct(rtt, 99), bcastP50: pct(bcast, 50), bcastP99: pct(bcast, 99), fanOut };
+  return { rttP50: pct(rtt, 50), rttP99: pct(rtt, 99), spacedP50: pct(spaced, 50), spacedP99: pct(spaced, 99), bcastP50: pct(bcast, 50), bcastP99: pct(bcast, 99), fanOut };
 }
 
 // ---------- the product ----------
@@ -328,7 +336,7 @@ async function districtNight(processes: number, redisUrl: string) {
 function line(label: string, value: string) { console.log(`  ${label.padEnd(48)} ${value}`); }
 
 async function main() {
-  console.log(`Load test on ${(await import('node:os')).cpus().length} cores; ${workerCount} client processes; Node ${process.version}\n`);
+  console.log(`Load test on ${cpus().length} cores; ${workerCount} client processes; Node ${process.version}\n`);
 
   if (args.only !== 'district') await schoolNight();
   if (args.only !== 'school') await districtNights();
@@ -342,9 +350,9 @@ async function schoolNight() {
   line('sockets', `${r.sockets} (one per family page, kiosks, teachers, ambassadors, coordinators, boards)`);
   line('check-ins / commands / events', `${r.checkIns} / ${r.commands} / ${r.events}   refused: ${JSON.stringify(r.refused)}`);
   line('ack p50 / p99, every command', `${ms(pct(r.ack, 50))} / ${ms(pct(r.ack, 99))}   ratio to raw: ${ratio(pct(r.ack, 50), rawR.rttP50)} / ${ratio(pct(r.ack, 99), rawR.rttP99)}`);
-  line('ack p50 / p99, check-ins', `${ms(pct(r.checkInAck, 50))} / ${ms(pct(r.checkInAck, 99))}   ratio to raw: ${ratio(pct(r.checkInAck, 50), rawR.rttP50)} / ${ratio(pct(r.checkInAck, 99), rawR.rttP99)}   target p50 < 1 ms`);
-  line('raw emit-with-ack round trip p50 / p99', `${ms(rawR.rttP50)} / ${ms(rawR.rttP99)}`);
-  line('the disk: one write + fdatasync p50', `${ms(floor)}   (check-in ack p50 is ${ratio(pct(r.checkInAck, 50), rawR.rttP50 + floor)} raw round trip + fsync)`);
+  line('ack p50 / p99, check-ins', `${ms(pct(r.checkInAck, 50))} / ${ms(pct(r.checkInAck, 99))}   ratio to raw 20 ms apart: ${ratio(pct(r.checkInAck, 50), rawR.spacedP50)} / ${ratio(pct(r.checkInAck, 99), rawR.spacedP99)}   target p50 < 1 ms`);
+  line('raw emit-with-ack round trip p50 / p99', `${ms(rawR.rttP50)} / ${ms(rawR.rttP99)} back to back; ${ms(rawR.spacedP50)} / ${ms(rawR.spacedP99)} 20 ms apart`);
+  line('the disk: one synchronous write (O_DSYNC) p50', `${ms(floor)}   (check-in ack p50 is ${ratio(pct(r.checkInAck, 50), rawR.spacedP50 + floor)} raw round trip 20 ms apart + disk write)`);
   line('check-in → teacher screen p50 / p99', `${ms(pct(r.prop, 50))} / ${ms(pct(r.prop, 99))}  (${r.prop.length} screens)`);
   line(`raw broadcast to ${rawR.fanOut} sockets p50 / p99`, `${ms(rawR.bcastP50)} / ${ms(rawR.bcastP99)}`);
   line('propagation ratio to raw broadcast (p50 / p99)', `${ratio(pct(r.prop, 50), rawR.bcastP50)} / ${ratio(pct(r.prop, 99), rawR.bcastP99)}   target p99 ≤ 3×`);
@@ -364,7 +372,7 @@ async function districtNights() {
     const d = await districtNight(processes, redis.url);
     results.push(d);
     line('sockets', String(d.sockets));
-    line('steady 20 check-ins/s: ack p50 / p99', `${ms(pct(d.ack, 50))} / ${ms(pct(d.ack, 99))}   ratio to raw p50: ${ratio(pct(d.ack, 50), rawD.rttP50)}`);
+    line('steady 20 check-ins/s: ack p50 / p99', `${ms(pct(d.ack, 50))} / ${ms(pct(d.ack, 99))}   ratio to raw 20 ms apart (p50): ${ratio(pct(d.ack, 50), rawD.spacedP50)}`);
     line('check-in → teacher screen p50 / p99', `${ms(pct(d.prop, 50))} / ${ms(pct(d.prop, 99))}  (${d.prop.length} screens)`);
     line(`raw broadcast to ${rawD.fanOut} sockets p50 / p99`, `${ms(rawD.bcastP50)} / ${ms(rawD.bcastP99)}`);
     line('propagation ratio to raw broadcast (p50 / p99)', `${ratio(pct(d.prop, 50), rawD.bcastP50)} / ${ratio(pct(d.prop, 99), rawD.bcastP99)}   target p99 ≤ 3×`);
@@ -375,7 +383,7 @@ async function districtNights() {
     line('every socket up to date at the end', `${d.delivered.upToDate} of ${d.delivered.total}; missed updates (gaps) ${d.gaps}; refused: ${JSON.stringify(d.refused)}`);
     console.log('');
   }
-  line('raw emit-with-ack round trip p50 / p99', `${ms(rawD.rttP50)} / ${ms(rawD.rttP99)}`);
+  line('raw emit-with-ack round trip p50 / p99', `${ms(rawD.rttP50)} / ${ms(rawD.rttP99)} back to back; ${ms(rawD.spacedP50)} / ${ms(rawD.spacedP99)} 20 ms apart`);
   line('two processes carry, relative to one', `${ratio(results[1].capacity, results[0].capacity)}   target ≥ 1.6×`);
   await redis.stop();
 }

@@ -10,7 +10,7 @@ import { applySync, emptyReplica, type Replica } from '../../shared/sync';
 export interface Conn { url: string; auth: Record<string, string>; role: string; id: string }
 export type WorkerRequest =
   | { cmd: 'connect'; conns: Conn[]; raw: boolean }
-  | { cmd: 'rawPing'; count: number }
+  | { cmd: 'rawPing'; count: number; spacingMs?: number }
   | { cmd: 'rawBroadcast'; count: number; spacingMs: number; bytes: number }
   | { cmd: 'checkIns'; schedule: { atMs: number; familyId: string }[] }
   | { cmd: 'checkInsFlat'; familyIds: string[]; concurrency: number }
@@ -60,6 +60,7 @@ async function handle(r: WorkerRequest): Promise<unknown> {
         const t0 = performance.now();
         await socket.emitWithAck('ping');
         out.push(performance.now() - t0);
+        if (r.spacingMs) await new Promise((resolve) => setTimeout(resolve, r.spacingMs));
       }
       return out;
     }

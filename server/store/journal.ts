@@ -1,6 +1,6 @@
-// The embedded store: an append-only journal (one JSON line per event, fsync'd before anyone hears
+// The embedded store: an append-only journal (one JSON line per event, on disk before anyone hears
 // of it) plus a periodic snapshot. Appends that arrive while a write is in flight are written and
-// synced together (group commit), so durability costs one fsync per batch, not per command.
+// synced together (group commit), so durability costs one synchronous write per batch, not per command.
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +36,12 @@ export interface LoadedJournal {
 }
 
 const fileMode = 0o600;
+/**
+ * The journal is opened with O_DSYNC: each write returns once its data is on disk, as a write
+ * followed by fdatasync would, but in one trip through libuv's thread pool instead of two (the
+ * second trip cost about 0.1 ms of every acknowledgement).
+ */
+const journalFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 const dirMode = 0o700;
 
 /**
@@ -61,7 +67,7 @@ export class FileJournal implements NightStore {
     await mkdir(dir, { recursive: true, mode: dirMode });
     await restrictDataDir(dir);
     const loaded = await load(dir);
-    const handle = await open(path.join(dir, 'journal.ndjson'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
+    const handle = await open(path.join(dir, 'journal.ndjson'), journalFlags, fileMode);
     return new FileJournal(dir, handle, loaded);
   }
 
@@ -97,8 +103,7 @@ export class FileJournal implements NightStore {
     while (this.pending.length) {
       const batch = this.pending.splice(0);
       try {
-        await this.handle.write(batch.map((b) => b.text).join(''));
-        await this.handle.datasync();
+        await this.handle.write(batch.map((b) => b.text).join('')); // durable on return (O_DSYNC)
         for (const b of batch) b.resolve();
       } catch (e) {
         // A journal that cannot write must stop the night rather than acknowledge what it lost.
@@ -134,7 +139,7 @@ export class FileJournal implements NightStore {
       }
       await this.handle.close();
       await rename(tmp, target);
-      this.handle = await open(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
+      this.handle = await open(target, journalFlags, fileMode);
       await this.writeSnapshot(snapshot);
     } finally {
       this.writing = false;
