@@ -152,7 +152,8 @@ describe('several processes serving one night from Redis', () => {
     const log = await redisLog(redis.url, prefix);
     const checkIns = expectOneHistory(log);
     expect(checkIns.size).toBe(families.length);
-    expect(log).toHaveLength(systemEvents + families.length);
+    // Each of the kiosk's commands became exactly one event (the server's own clock ticks may add others).
+    expect(log.filter((r) => r.commandId?.startsWith('kill-'))).toHaveLength(families.length);
   });
 
   it('Redis restarts (append-only file on): no acknowledged event is lost, and the processes reconnect by themselves', async () => {
