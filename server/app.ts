@@ -53,6 +53,8 @@ export interface RunningServer {
   credentials: Credentials;
   /** The HTTP server under Express and Socket.IO (the load test counts the bytes it sends). */
   httpServer: import('node:http').Server;
+  /** Every screen has been sent every change committed so far (the load test waits for it before checking). */
+  fannedOut(): boolean;
   close(): Promise<void>;
 }
 
@@ -218,7 +220,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     });
   }
-  attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit, available: redis ? () => redis.isAvailable : undefined });
+  const realtime = attachRealtime(io, host, credentials, clock, { rateLimit: options.rateLimit, available: redis ? () => redis.isAvailable : undefined });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -230,6 +232,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     url, port, host, credentials, httpServer,
+    fannedOut: realtime.fannedOut,
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
       clearInterval(ticker);

@@ -75,7 +75,13 @@ const roles: Role[] = ['kiosk', 'teacher', 'coordinator', 'board', 'staff', 'fam
 
 export const audienceKey = (actor: Actor) => `${actor.role}:${actor.id}`;
 
-export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number, options: RealtimeOptions = {}): void {
+/** What the rest of the server may ask of the live connections. */
+export interface Realtime {
+  /** Every screen has been sent every change committed so far (nothing waiting to fan out). */
+  fannedOut(): boolean;
+}
+
+export function attachRealtime(io: Server, host: NightHost, credentials: Credentials, clock: () => number, options: RealtimeOptions = {}): Realtime {
   const audiences = new Map<string, Audience>();
   if (host.committed.walkIns) credentials.knowFamilies(Object.keys(host.committed.walkIns));
   const rateLimit = options.rateLimit === undefined ? defaultRateLimit : options.rateLimit;
@@ -296,6 +302,7 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
       reply(details ? { ok: true, data: details } : { ok: false, code: 'not_found', message: 'We could not find that family.' });
     });
   });
+  return { fannedOut: () => !fanOutPending && !fanOutRunning };
 }
 
 /** Where a family just checked in goes first: the conference called or expected to start soonest. */

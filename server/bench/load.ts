@@ -124,7 +124,7 @@ const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1)) + ' ms';
 const ratio = (a: number, b: number) => (a / b).toFixed(2) + '×';
 const kb = (bytes: number) => (bytes / 1024).toFixed(1) + ' KB';
 
-interface Stats { cpu: { user: number; system: number }; memory: NodeJS.MemoryUsage; bytesOut: number; seq: number; at: number }
+interface Stats { cpu: { user: number; system: number }; memory: NodeJS.MemoryUsage; bytesOut: number; seq: number; fannedOut: boolean; at: number }
 const stats = (server: Child) => server.request<Stats>({ cmd: 'stats' });
 const cpuShare = (a: Stats, b: Stats) => ((b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1000 / (b.at - a.at)) * 100;
 
@@ -152,8 +152,14 @@ function propagation(c: Collected): number[] {
   return c.seen.filter(([f]) => sentAt.has(f)).map(([f, t]) => t - sentAt.get(f)!);
 }
 
-/** Once every update has arrived (no client got one for 3 s), how many replicas hold the server's view. */
-async function verifyAll(ws: Child[]): Promise<{ upToDate: number; total: number }> {
+/**
+ * Once every update has been sent (each server process says it has nothing left to fan out) and has
+ * arrived (no client got one for 3 s), how many replicas hold the server's view. Without the first
+ * wait, a fan-out still running for 5,000 family pages after the rush looked like missed updates.
+ */
+async function verifyAll(ws: Child[], servers: Child[]): Promise<{ upToDate: number; total: number }> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !(await Promise.all(servers.map(stats))).every((s) => s.fannedOut)) await new Promise((r) => setTimeout(r, 200));
   await Promise.all(ws.map((w) => ask(w, { cmd: 'quiet', ms: 3_000, timeoutMs: 60_000 })));
   const parts = await Promise.all(ws.map((w) => ask<{ upToDate: number; total: number }>(w, { cmd: 'verify' })));
   return parts.reduce((a, b) => ({ upToDate: a.upToDate + b.upToDate, total: a.total + b.total }));
@@ -277,7 +283,7 @@ async function rooseveltNight() {
   await Promise.all(ws.map((w) => ask(w, { cmd: 'stopTeachers' })));
   const after = await stats(server);
   await settle(2_000);
-  const delivered = await verifyAll(ws);
+  const delivered = await verifyAll(ws, [server]);
   const c = await collectAll(ws);
   await closeWorkers(ws);
   await stopServer(server);
@@ -315,7 +321,7 @@ async function districtNight(processes: number, redisUrl: string) {
   const rushMs = await ask<number>(ws[0], { cmd: 'checkInsFlat', familyIds: rush, concurrency: 64 });
   await settle(2_000);
   const rushC = await collectAll(ws);
-  const delivered = await verifyAll(ws);
+  const delivered = await verifyAll(ws, servers);
   const end = await Promise.all(servers.map(stats));
   await closeWorkers(ws);
   await Promise.all(servers.map(stopServer));

@@ -34,7 +34,7 @@ const bytesOut = () => bytesClosed + [...sockets].reduce((n, s) => n + s.bytesWr
 process.on('message', (m: { cmd: string }) => {
   if (m.cmd === 'stats') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!({ cpu: process.cpuUsage(), memory: process.memoryUsage(), bytesOut: bytesOut(), seq: server.host.committedSeq, at: Date.now() });
+    process.send!({ cpu: process.cpuUsage(), memory: process.memoryUsage(), bytesOut: bytesOut(), seq: server.host.committedSeq, fannedOut: server.fannedOut(), at: Date.now() });
   } else if (m.cmd === 'close') {
     void server.close().then(() => process.exit(0));
   }
