@@ -4,7 +4,8 @@
 import type { Bundle } from '../bundle';
 import { minute } from '../clock';
 import { estimatedStart } from './queue';
-import { expectedConferenceMs, familyBusyWith, liveIndex, needsInterpreter } from './routing';
+import { liveIndex } from './live-index';
+import { expectedConferenceMs, familyBusyWith, needsInterpreter } from './routing';
 import type { NightState, Visit } from './state';
 
 export const longWaitMs = 30 * minute;

@@ -22,6 +22,7 @@ import { MinHeap } from '../heap';
 import { activityHoldUntil, heldAtActivity } from './activities';
 import { pinPlace } from './pins';
 import { frontOfLineKey, isFrontOfLineKey } from './overrides';
+import { liveIndex, waitingCounts } from './live-index';
 import { lobbyRoomId, type NightState, type Visit } from './state';
 
 export const routingRules = {
@@ -70,42 +71,6 @@ export function walkMs(setup: Bundle, fromRoomId: string, toRoomId: string): num
   return (a === b ? setup.event.walkMinutes.sameZone : setup.event.walkMinutes.otherZone) * minute;
 }
 
-/** Everything the engine reads about visits not yet held, gathered in one pass per state. */
-interface LiveIndex {
-  waitingByTeacher: Map<string, Visit[]>;
-  /** familyId → number of visits still waiting. */
-  waitingCount: Map<string, number>;
-  /** familyId → the visit that holds them now (called or in conference). */
-  busy: Map<string, Visit>;
-  /** staffId → the visits they are called to or sitting in. */
-  interpreting: Map<string, Visit[]>;
-  bookedByTeacher: Map<string, number[]>;
-  bookedByFamily: Map<string, number[]>;
-}
-
-const liveIndexes = new WeakMap<NightState, LiveIndex>();
-
-export function liveIndex(state: NightState): LiveIndex {
-  let index = liveIndexes.get(state);
-  if (index) return index;
-  index = { waitingByTeacher: new Map(), waitingCount: new Map(), busy: new Map(), interpreting: new Map(), bookedByTeacher: new Map(), bookedByFamily: new Map() };
-  for (const v of Object.values(state.visits)) {
-    if (v.status === 'waiting') {
-      push(index.waitingByTeacher, v.teacherId, v);
-      index.waitingCount.set(v.familyId, (index.waitingCount.get(v.familyId) ?? 0) + 1);
-    } else if (v.status === 'called' || v.status === 'inConference') {
-      index.busy.set(v.familyId, v);
-      if (v.interpreterId) push(index.interpreting, v.interpreterId, v);
-    } else continue;
-    if (v.bookedAt !== null && v.status !== 'inConference' && state.checkIns[v.familyId].leftAt === null) {
-      push(index.bookedByTeacher, v.teacherId, v.bookedAt);
-      push(index.bookedByFamily, v.familyId, v.bookedAt);
-    }
-  }
-  liveIndexes.set(state, index);
-  return index;
-}
-
 /** How long a conference is expected to last: the slot length, learning from tonight's conferences. */
 export function expectedConferenceMs(state: NightState): number {
   const slot = (state.setup?.event.slotMinutes ?? 15) * minute;
@@ -125,7 +90,7 @@ export function needsInterpreter(state: NightState, visit: Visit): boolean {
 
 /** The one visit that holds the family right now (called or in conference), if any. */
 export function familyBusyWith(state: NightState, familyId: string): Visit | null {
-  return liveIndex(state).busy.get(familyId) ?? null;
+  return liveIndex(state).busy.get(familyId)?.at(-1) ?? null;
 }
 
 /** Can the family be called now: checked in, not gone, not out, not with anyone. */
@@ -284,7 +249,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
 
 /** Expected minutes of conferences a family still has to wait for (none yet: one, the one at hand). */
 function remainingMs(state: NightState, familyId: string, expectedMs: number): number {
-  return (liveIndex(state).waitingCount.get(familyId) ?? 1) * expectedMs;
+  return (waitingCounts(state).get(familyId) ?? 1) * expectedMs;
 }
 
 // ---------- dispatch: who is called now ----------
@@ -363,7 +328,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
     }
     // A family with nothing else left to do loses nothing by waiting at the door: call them at once,
     // so the teacher is never left waiting for them. Others (and interpreters) are called just in time.
-    const lastVisit = (liveIndex(state).waitingCount.get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
+    const lastVisit = (waitingCounts(state).get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
     let callAt = teacherId === forceTeacherId || lastVisit ? now : start - walk - routingRules.arriveEarlyMs;
     if (interpreter) callAt = Math.min(callAt, interpreter.leaves); // the interpreter must know before setting off
     callAt = Math.max(now, callAt);
@@ -459,7 +424,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
   const remaining = new Map<string, number>();
-  for (const [familyId, n] of liveIndex(state).waitingCount) remaining.set(familyId, n * expected);
+  for (const [familyId, n] of waitingCounts(state)) remaining.set(familyId, n * expected);
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
