@@ -271,47 +271,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   if (forceTeacherId && !(liveIndex(state).waitingByTeacher.get(forceTeacherId) ?? []).some((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now))) {
     return proposals;
   }
-  const expected = expectedConferenceMs(state);
-  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
-  const interpreters = interpreterAvailability(state, now);
-
-  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
-  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now));
-    if (!visits.length) continue;
-    const t = state.teachers[teacherId];
-    if (t.calledVisitId) continue;
-    if (t.breakUntil !== null && t.breakUntil > now) continue;
-    const freeAt = teacherFreeAt(state, teacherId, now);
-    hungry.push({ teacherId, freeAt, visits });
-  }
-  // Every free-enough teacher lists the families worth calling; then all (teacher, family) pairs are
-  // served in one order of priority, so the family waiting longest anywhere gets the next
-  // interpreter of their language, whichever teacher frees up first.
-  const pairs: { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }[] = [];
-  const noneTaken = new Set<string>();
-  for (const h of hungry) {
-    const roomId = roomOfTeacher(setup, h.teacherId);
-    const candidates: Candidate[] = [];
-    const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
-    for (const v of h.visits) {
-      const c = state.checkIns[v.familyId];
-      let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
-      let interpreter: InterpreterSlot | null = null;
-      if (needsInterpreter(state, v)) {
-        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
-        interpreter = interpreterByLanguage.get(c.language)!;
-        if (!interpreter) continue; // called only when an interpreter can be there
-        start = Math.max(start, interpreter.arrives);
-      }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
-    }
-    const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
-    // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
-    for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
-  }
-  pairs.sort((a, b) => a.key - b.key || a.candidate.start - b.candidate.start || a.teacherId.localeCompare(b.teacherId));
-
+  const { pairs, interpreters } = rankedPairs(state, now);
   const takenFamilies = new Set<string>();
   const takenInterpreters = new Set<string>();
   for (const { teacherId, freeAt, candidate, key, pool } of pairs) {
@@ -345,6 +305,62 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   }
   if (!forceTeacherId) dispatchCache.set(state, { now, proposals });
   return proposals;
+}
+
+interface Pair { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }
+const pairsCache = new WeakMap<NightState, { now: number; pairs: Pair[]; interpreters: Map<string, { freeAt: number; roomId: string }> }>();
+
+/**
+ * Every (teacher, family) pair worth calling, best first. The same for a teacher's "call next" as
+ * for the engine's own round at that instant, so it is worked out once per state and time.
+ */
+function rankedPairs(state: NightState, now: number) {
+  const cached = pairsCache.get(state);
+  if (cached && cached.now === now) return cached;
+  const setup = state.setup!;
+  const expected = expectedConferenceMs(state);
+  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
+  const interpreters = interpreterAvailability(state, now);
+
+  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
+  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
+    const t = state.teachers[teacherId];
+    if (t.calledVisitId) continue;
+    if (t.breakUntil !== null && t.breakUntil > now) continue;
+    const visits = waiting.filter((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now));
+    if (!visits.length) continue;
+    const freeAt = teacherFreeAt(state, teacherId, now);
+    hungry.push({ teacherId, freeAt, visits });
+  }
+  // Every free-enough teacher lists the families worth calling; then all (teacher, family) pairs are
+  // served in one order of priority, so the family waiting longest anywhere gets the next
+  // interpreter of their language, whichever teacher frees up first.
+  const pairs: Pair[] = [];
+  const noneTaken = new Set<string>();
+  for (const h of hungry) {
+    const roomId = roomOfTeacher(setup, h.teacherId);
+    const candidates: Candidate[] = [];
+    const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
+    for (const v of h.visits) {
+      const c = state.checkIns[v.familyId];
+      let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
+      let interpreter: InterpreterSlot | null = null;
+      if (needsInterpreter(state, v)) {
+        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
+        interpreter = interpreterByLanguage.get(c.language)!;
+        if (!interpreter) continue; // called only when an interpreter can be there
+        start = Math.max(start, interpreter.arrives);
+      }
+      candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+    }
+    const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
+    // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
+    for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
+  }
+  pairs.sort((a, b) => a.key - b.key || a.candidate.start - b.candidate.start || a.teacherId.localeCompare(b.teacherId));
+  const ranked = { now, pairs, interpreters };
+  pairsCache.set(state, ranked);
+  return ranked;
 }
 
 /**
