@@ -7,6 +7,7 @@ import { estimatedStart } from './queue';
 import { liveIndex } from './live-index';
 import { expectedConferenceMs, familyBusyWith, needsInterpreter } from './routing';
 import type { NightState, Visit } from './state';
+import { keysOf, valuesOf } from './records';
 
 export const longWaitMs = 30 * minute;
 export const overTimeMs = 10 * minute;
@@ -67,7 +68,8 @@ export function alerts(state: NightState): Alert[] {
       visitId: soonest.id, teacherName: setup.teachers[soonest.teacherId].name,
     });
   }
-  for (const [teacherId, t] of Object.entries(state.teachers)) {
+  for (const teacherId of keysOf(state.teachers)) {
+    const t = state.teachers[teacherId];
     const visit = t.conferenceVisitId ? state.visits[t.conferenceVisitId] : null;
     if (!visit || overBy(state, visit, now) < overTimeMs || (t.lateUntil !== null && t.lateUntil > now)) continue;
     out.push({
@@ -76,7 +78,7 @@ export function alerts(state: NightState): Alert[] {
     });
   }
   const freeAmbassadors = availableStaff(state, setup).filter((s) => s.role === 'ambassador');
-  for (const task of Object.values(state.tasks)) {
+  for (const task of valuesOf(state.tasks)) {
     if (task.status !== 'unassigned') continue;
     const language = task.kind === 'interpret' ? state.checkIns[task.familyId]?.language ?? null : null;
     out.push({
@@ -93,8 +95,8 @@ export function alerts(state: NightState): Alert[] {
 /** Staff who are available and neither on an assignment nor sitting in a conference. */
 function availableStaff(state: NightState, setup: Bundle): Bundle['staff'][string][] {
   const busy = new Set<string>();
-  for (const t of Object.values(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
-  for (const v of Object.values(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) busy.add(v.interpreterId);
+  for (const t of valuesOf(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
+  for (const v of valuesOf(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) busy.add(v.interpreterId);
   return Object.values(setup.staff).filter((s) => state.staff[s.id]?.status === 'available' && !busy.has(s.id));
 }
 
@@ -111,7 +113,7 @@ function interpreterGaps(state: NightState, setup: Bundle, now: number): Alert[]
   }
   const freeAt = new Map<string, number>();
   for (const [id, s] of Object.entries(state.staff)) if (s.status === 'available') freeAt.set(id, now);
-  for (const v of Object.values(state.visits)) {
+  for (const v of valuesOf(state.visits)) {
     if (!v.interpreterId || !freeAt.has(v.interpreterId)) continue;
     if (v.status === 'called') freeAt.set(v.interpreterId, Math.max(freeAt.get(v.interpreterId)!, now + expectedConferenceMs(state)));
     if (v.status === 'inConference') freeAt.set(v.interpreterId, Math.max(freeAt.get(v.interpreterId)!, (v.startedAt ?? now) + expectedConferenceMs(state)));
@@ -138,7 +140,7 @@ export function alertDueAt(state: NightState): number | null {
   const consider = (t: number) => { if (t > state.clock && t < due) due = t; };
   for (const f of freeWaitingFamilies(state)) if (!f.visits.some((v) => v.frontAt !== undefined)) consider(f.since + longWaitMs);
   const slotMs = state.setup.event.slotMinutes * minute;
-  for (const t of Object.values(state.teachers)) {
+  for (const t of valuesOf(state.teachers)) {
     const visit = t.conferenceVisitId ? state.visits[t.conferenceVisitId] : null;
     if (visit?.startedAt == null) continue;
     const over = visit.startedAt + slotMs + overTimeMs;

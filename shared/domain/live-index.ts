@@ -4,6 +4,7 @@
 // O(n × visits). States are immutable: an index is never changed once built, it is copied where it
 // differs (only the touched maps and lists).
 import type { NightState, Visit } from './state';
+import { valuesOf } from './records';
 
 export interface LiveIndex {
   /** teacherId → waiting visits, in the order of state.visits; teachers in the order of their first one. */
@@ -48,7 +49,7 @@ function buildIndex(state: NightState): LiveIndex {
   const index: LiveIndex = {
     waitingByTeacher: new Map(), busy: new Map(), interpreting: new Map(), bookedByTeacher: new Map(), bookedByFamily: new Map(), order: new Map(),
   };
-  for (const v of Object.values(state.visits)) {
+  for (const v of valuesOf(state.visits)) {
     index.order.set(v.id, index.order.size);
     if (v.status === 'waiting') push(index.waitingByTeacher, v.teacherId, v);
     else if (v.status === 'called' || v.status === 'inConference') {

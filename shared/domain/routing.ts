@@ -24,6 +24,7 @@ import { pinPlace } from './pins';
 import { frontOfLineKey, isFrontOfLineKey } from './overrides';
 import { liveIndex, waitingCounts } from './live-index';
 import { lobbyRoomId, type NightState, type Visit } from './state';
+import { keysOf, valuesOf } from './records';
 
 export const routingRules = {
   /** A minute waited weighs as much as a minute less of remaining conferences. */
@@ -398,7 +399,7 @@ export function turnoverMs(state: NightState): number {
   let cached = turnovers.get(state);
   if (cached !== undefined) return cached;
   const byTeacher = new Map<string, Visit[]>();
-  for (const v of Object.values(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
+  for (const v of valuesOf(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
   let total = 0;
   let count = 0;
   for (const list of byTeacher.values()) {
@@ -446,14 +447,14 @@ export function forecast(state: NightState, now: number): Map<string, number> {
 
   // Families: when and where they are free next.
   const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number }>();
-  for (const c of Object.values(state.checkIns)) {
+  for (const c of valuesOf(state.checkIns)) {
     if (c.leftAt !== null) continue;
     family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince });
   }
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
   const pending = new Map<string, Visit[]>();
-  for (const teacherId of Object.keys(state.teachers)) {
+  for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
     let free = teacherFreeAt(state, teacherId, now);
     const roomId = roomOfTeacher(setup, teacherId);
