@@ -29,7 +29,7 @@ export type Alert =
   /** Families waiting for an interpreter of a language nobody can cover for 20 minutes: bring someone back from a break. */
   | { kind: 'noInterpreter'; id: string; language: string; families: number; onBreak: { id: string; name: string }[] };
 
-/** Waiting families who are free (not called, not out, not gone), with since when. */
+/** Waiting families who are free (not called, not out, not gone), with since when, in no particular order. */
 function freeWaitingFamilies(state: NightState): { familyId: string; since: number; visits: Visit[] }[] {
   // From the engine's index of waiting visits (built once per state), not from every visit of the night.
   const byFamily = new Map<string, Visit[]>();
@@ -46,8 +46,7 @@ function freeWaitingFamilies(state: NightState): { familyId: string; since: numb
     if (!c || c.leftAt !== null || c.steppedOutUntil !== null || familyBusyWith(state, familyId)) continue;
     out.push({ familyId, since: c.freeSince, visits });
   }
-  // In the order the families checked in.
-  return out.sort((a, b) => state.checkIns[a.familyId].at - state.checkIns[b.familyId].at || a.familyId.localeCompare(b.familyId));
+  return out;
 }
 
 const overBy = (state: NightState, visit: Visit, now: number) =>
@@ -58,7 +57,9 @@ export function alerts(state: NightState): Alert[] {
   if (!setup || state.phase !== 'open') return [];
   const now = state.clock;
   const out: Alert[] = [];
-  for (const f of freeWaitingFamilies(state)) {
+  // In the order the families checked in.
+  const waiting = freeWaitingFamilies(state).sort((a, b) => state.checkIns[a.familyId].at - state.checkIns[b.familyId].at || a.familyId.localeCompare(b.familyId));
+  for (const f of waiting) {
     if (now - f.since < longWaitMs || f.visits.some((v) => v.frontAt !== undefined)) continue;
     // The line the family is expected to reach first is the one whose front they go to.
     const soonest = [...f.visits].sort((a, b) => (estimatedStart(state, a.id) ?? Infinity) - (estimatedStart(state, b.id) ?? Infinity) || a.id.localeCompare(b.id))[0];
