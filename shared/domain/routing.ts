@@ -206,40 +206,35 @@ function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, prote
   return false;
 }
 
-/** The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for. */
-function worthCalling(candidates: Candidate[], teacherFree: number, shouldSkip: (c: Candidate) => boolean): Candidate[] {
-  let earliest = Infinity;
-  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
-  if (earliest === Infinity) return [];
-  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
-  return candidates.filter((c) => c.start <= horizon && !shouldSkip(c));
+/**
+ * The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for.
+ * `skipped[i]`: candidate i is left out (each asked once: the booking check is not free).
+ */
+function worthCalling(candidates: Candidate[], teacherFree: number, skipped: boolean[]): Candidate[] {
+  const horizon = horizonOf(candidates, teacherFree, skipped);
+  return candidates.filter((c, i) => c.start <= horizon && !skipped[i]);
 }
 
-function choose(candidates: Candidate[], teacherFree: number, at: number, shouldSkip: (c: Candidate) => boolean): { pick: Candidate; reason: ProposalReason } | null {
-  let earliest = Infinity;
-  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
-  if (earliest === Infinity) return null;
+/** The forecast's pick among a teacher's candidates (none skipped if `skipped` is null). */
+function choose(candidates: Candidate[], teacherFree: number, at: number, skipped: boolean[] | null): Candidate | null {
   // Nobody worth waiting for: only candidates who can start soon after the earliest one compete.
-  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
+  const horizon = horizonOf(candidates, teacherFree, skipped);
   let pick: Candidate | null = null;
   let pickKey = Infinity;
-  let oldest: Candidate | null = null;
-  let fewest = Infinity;
-  let pool = 0;
-  for (const c of candidates) {
-    if (c.start > horizon || shouldSkip(c)) continue;
-    pool++;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i];
+    if (c.start > horizon || skipped?.[i]) continue;
     const key = priorityKey(c, at);
     if (key < pickKey) { pickKey = key; pick = c; }
-    if (!oldest || c.waitingSince < oldest.waitingSince) oldest = c;
-    fewest = Math.min(fewest, c.remainingMs);
   }
-  if (!pick) return null;
-  const reason: ProposalReason = isFrontOfLineKey(pickKey) ? 'frontOfLine' : pickKey < -1e14 ? 'booked'
-    : pool === 1 ? 'onlyOne'
-      : pick.interpreter ? 'interpreterFree'
-        : pick === oldest ? 'waitedLongest' : 'fewestLeft';
-  return { pick, reason };
+  return pick;
+}
+
+/** Until when a candidate may start and still compete: soon after the earliest (-Infinity: nobody). */
+function horizonOf(candidates: Candidate[], teacherFree: number, skipped: boolean[] | null): number {
+  let earliest = Infinity;
+  for (let i = 0; i < candidates.length; i++) if (!skipped?.[i]) earliest = Math.min(earliest, candidates[i].start);
+  return earliest === Infinity ? -Infinity : Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
@@ -354,7 +349,7 @@ function rankedPairs(state: NightState, now: number) {
       }
       candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
     }
-    const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
+    const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
     for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
   }
@@ -445,12 +440,18 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
-  // Families: when and where they are free next.
-  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number }>();
-  for (const c of valuesOf(state.checkIns)) {
-    if (c.leftAt !== null) continue;
-    family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince });
-  }
+  // Families (still here): when and where they are free next. Worked out for those the forecast
+  // meets, not for every family of the night.
+  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number } | null>();
+  const familyAt = (familyId: string) => {
+    let f = family.get(familyId);
+    if (f === undefined) {
+      const c = state.checkIns[familyId];
+      f = c && c.leftAt === null ? { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince } : null;
+      family.set(familyId, f);
+    }
+    return f;
+  };
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
   const pending = new Map<string, Visit[]>();
@@ -460,12 +461,12 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     const roomId = roomOfTeacher(setup, teacherId);
     if (t.conferenceVisitId) {
       const v = state.visits[t.conferenceVisitId];
-      const f = family.get(v.familyId);
+      const f = familyAt(v.familyId);
       if (f) { f.freeAt = Math.max(f.freeAt, free); f.roomId = roomId; f.waitingSince = free; }
     }
     if (t.calledVisitId) {
       const v = state.visits[t.calledVisitId];
-      const f = family.get(v.familyId);
+      const f = familyAt(v.familyId);
       const arrives = (v.calledAt ?? now) + (f ? walkMs(setup, f.roomId, roomId) : 0);
       let start = Math.max(free, arrives);
       if (v.interpreterId) {
@@ -481,7 +482,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     teacherFree.set(teacherId, free);
   }
   for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => family.has(v.familyId));
+    const visits = waiting.filter((v) => familyAt(v.familyId));
     if (visits.length) pending.set(teacherId, visits);
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
@@ -491,7 +492,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
     const phantomFamily = `${expectedPrefix}${a.familyId}`;
     const roomId = roomOfTeacher(setup, a.teacherId);
-    if (!family.has(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
+    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
     const visit: Visit = {
       id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
@@ -534,10 +535,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       }
       candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
     }
-    const choice = choose(candidates, freeAt, freeAt, (c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily))
-      ?? choose(candidates, freeAt, freeAt, () => false);
-    if (!choice) continue; // nobody can ever be seen here (no interpreter for the language)
-    const { pick } = choice;
+    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily)))
+      ?? choose(candidates, freeAt, freeAt, null);
+    if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
     const start = pick.start;
     starts.set(pick.visit.id, start);
     visits.splice(visits.indexOf(pick.visit), 1);
