@@ -136,6 +136,14 @@ function interpreterGaps(state: NightState, setup: Bundle, now: number): Alert[]
  * minutes, a conference 10 minutes over, a late teacher's grace ending), or null.
  */
 export function alertDueAt(state: NightState): number | null {
+  let due = dueAt.get(state);
+  if (due === undefined) dueAt.set(state, (due = nextAlertAt(state)));
+  return due;
+}
+/** The server's and the simulator's ticks ask this of the same state again and again. */
+const dueAt = new WeakMap<NightState, number | null>();
+
+function nextAlertAt(state: NightState): number | null {
   if (!state.setup || state.phase !== 'open') return null;
   let due = Infinity;
   const consider = (t: number) => { if (t > state.clock && t < due) due = t; };

@@ -7,9 +7,9 @@ import { authorize } from './authorize';
 import { headsUpDue } from './activities';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { alertDueAt } from './coordinator';
-import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
+import { deviceIds, signInKey, visitIdOf, type CheckIn, type EscortTask, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
 import { evolve } from './evolve';
-import { keysOf, valuesOf } from './records';
+import { keysOf, valuesOf, valuesWhere } from './records';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
@@ -365,17 +365,17 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'tick': {
       const events: NightEvent[] = [];
-      for (const task of valuesOf(state.tasks)) {
-        if (task.status === 'offered' && task.staffId && task.offeredAt !== null && now - task.offeredAt >= offerTimeoutMs) {
+      for (const task of valuesWhere(state.tasks, isOffered)) {
+        if (task.staffId && task.offeredAt !== null && now - task.offeredAt >= offerTimeoutMs) {
           events.push({ type: 'escortOfferLapsed', at, taskId: task.id, staffId: task.staffId, declined: false });
           events.push(...reoffer(state, task.id, [task.staffId], at));
         }
       }
-      for (const c of valuesOf(state.checkIns)) {
-        if (c.steppedOutUntil !== null && c.steppedOutUntil <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
+      for (const c of valuesWhere(state.checkIns, isSteppedOut)) {
+        if (c.steppedOutUntil! <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
       }
       // Families at an activity whose turn is close get their five-minute heads-up.
-      if (valuesOf(state.checkIns).some((c) => c.activityId !== null && (c.headsUpAt ?? null) === null && c.leftAt === null)) {
+      if (valuesWhere(state.checkIns, awaitsHeadsUp).length) {
         const walk = (familyId: string, visitId: string) => walkMs(setup, state.checkIns[familyId].roomId, setup.teachers[state.visits[visitId].teacherId].roomId);
         for (const familyId of headsUpDue(state, now, forecast(state, now), walk)) events.push({ type: 'familyHeadsUp', at, familyId });
       }
@@ -387,6 +387,11 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     }
   }
 }
+
+// What the tick looks for, each found once per record (see valuesWhere).
+const isOffered = (t: EscortTask) => t.status === 'offered';
+const isSteppedOut = (c: CheckIn) => c.steppedOutUntil !== null;
+const awaitsHeadsUp = (c: CheckIn) => c.activityId !== null && (c.headsUpAt ?? null) === null && c.leftAt === null;
 
 /** The check-in of a known family: one visit per teacher they will see, a ticket, their choices for tonight. */
 function familyCheckedIn(

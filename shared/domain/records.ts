@@ -36,3 +36,17 @@ export function setKey<T>(record: Record<string, T>, key: string, value: T): voi
   if (!Object.hasOwn(record, key)) keyLists.set(record, [...keysOf(record), key]);
   record[key] = value;
 }
+
+const selections = new WeakMap<object, Map<unknown, readonly unknown[]>>();
+
+/**
+ * The record's values that pass `test`, in order: worked out once per record and test, so a record
+ * that several states share is read once (a module-level `test`; not for a record evolve is building).
+ */
+export function valuesWhere<T>(record: Readonly<Record<string, T>>, test: (value: T) => boolean): readonly T[] {
+  let byTest = selections.get(record);
+  if (!byTest) selections.set(record, (byTest = new Map()));
+  let values = byTest.get(test) as readonly T[] | undefined;
+  if (!values) byTest.set(test, (values = valuesOf(record).filter(test)));
+  return values;
+}
