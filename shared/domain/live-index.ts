@@ -18,7 +18,7 @@ export interface LiveIndex {
   bookedByFamily: Map<string, number[]>;
   /** visitId → its place in state.visits (insertion order), which orders the lists above. */
   order: Map<string, number>;
-  /** familyId → number of visits still waiting: counted from the lines when first asked. */
+  /** familyId → number of visits still waiting: counted from the lines when first asked, then carried. */
   waitingCount?: Map<string, number>;
 }
 
@@ -79,7 +79,7 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
     const before = base.checkIns[f];
     if (before && before.leftAt !== next.checkIns[f]?.leftAt) return; // built afresh when asked
   }
-  const { waitingCount: _, ...index } = from;
+  const index: LiveIndex = { ...from };
   const copied = new Set<unknown>(); // the maps and lists this index no longer shares with base's
   const own = <M extends Map<string, unknown>>(map: M): M => {
     if (copied.has(map)) return map;
@@ -124,6 +124,12 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
       if (old.status === 'waiting') {
         if (index.waitingByTeacher.get(old.teacherId)?.[0]?.id === id) reorder = true;
         remove(index.waitingByTeacher = own(index.waitingByTeacher), old.teacherId, sameId);
+        if (index.waitingCount) {
+          const counts = (index.waitingCount = own(index.waitingCount));
+          const n = counts.get(old.familyId)! - 1;
+          if (n) counts.set(old.familyId, n);
+          else counts.delete(old.familyId);
+        }
       } else if (old.status === 'called' || old.status === 'inConference') {
         remove(index.busy = own(index.busy), old.familyId, sameId);
         if (old.interpreterId) remove(index.interpreting = own(index.interpreting), old.interpreterId, sameId);
@@ -138,6 +144,10 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
         const line = list(index.waitingByTeacher = own(index.waitingByTeacher), now.teacherId);
         insert(line, now);
         if (line[0] === now) reorder = true;
+        if (index.waitingCount) {
+          const counts = (index.waitingCount = own(index.waitingCount));
+          counts.set(now.familyId, (counts.get(now.familyId) ?? 0) + 1);
+        }
       } else if (now.status === 'called' || now.status === 'inConference') {
         insert(list(index.busy = own(index.busy), now.familyId), now);
         if (now.interpreterId) insert(list(index.interpreting = own(index.interpreting), now.interpreterId), now);

@@ -244,8 +244,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
 }
 
 /** Expected minutes of conferences a family still has to wait for (none yet: one, the one at hand). */
-function remainingMs(state: NightState, familyId: string, expectedMs: number): number {
-  return (waitingCounts(state).get(familyId) ?? 1) * expectedMs;
+function remainingMs(waitingCounts: Map<string, number>, familyId: string, expectedMs: number): number {
+  return (waitingCounts.get(familyId) ?? 1) * expectedMs;
 }
 
 // ---------- dispatch: who is called now ----------
@@ -315,15 +315,24 @@ function rankedPairs(state: NightState, now: number) {
   if (cached && cached.now === now) return cached;
   const setup = state.setup!;
   const expected = expectedConferenceMs(state);
-  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
+  const index = liveIndex(state);
+  const counts = waitingCounts(state);
+  const slots = { byTeacher: index.bookedByTeacher, byFamily: index.bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
+  // Whether a family can come now, asked once per family (most wait in several lines).
+  const comes = new Map<string, boolean>();
+  const canCome = (familyId: string) => {
+    let ok = comes.get(familyId);
+    if (ok === undefined) comes.set(familyId, (ok = familyFree(state, familyId, now) && !heldAtActivity(state, familyId, now)));
+    return ok;
+  };
 
   const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
-  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
+  for (const [teacherId, waiting] of index.waitingByTeacher) {
     const t = state.teachers[teacherId];
     if (t.calledVisitId) continue;
     if (t.breakUntil !== null && t.breakUntil > now) continue;
-    const visits = waiting.filter((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now));
+    const visits = waiting.filter((v) => canCome(v.familyId));
     if (!visits.length) continue;
     const freeAt = teacherFreeAt(state, teacherId, now);
     hungry.push({ teacherId, freeAt, visits });
@@ -347,7 +356,7 @@ function rankedPairs(state: NightState, now: number) {
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+      candidates.push({ visit: v, start, remainingMs: remainingMs(counts, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
     }
     const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
@@ -519,8 +528,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     if (!visits.length) continue;
     const roomId = roomOfTeacher(setup, teacherId);
     const candidates: Candidate[] = [];
-    // At one step every family of a language would get the same interpreter: ask once per language.
-    const interpreterByLanguage = new Map<string, InterpreterSlot | null>();
+    // At one step every family of a language would get the same interpreter: ask once per language
+    // (most steps need none: the map is made on the first).
+    let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
     for (const v of visits) {
       const f = family.get(v.familyId)!;
@@ -528,6 +538,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       let interpreter: InterpreterSlot | null = null;
       const language = interpreterLanguage.get(v.id) ?? null;
       if (language !== null) {
+        interpreterByLanguage ??= new Map();
         if (!interpreterByLanguage.has(language)) interpreterByLanguage.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
         interpreter = interpreterByLanguage.get(language)!;
         if (!interpreter) continue;
