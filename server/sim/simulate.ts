@@ -8,7 +8,7 @@ import { epochToLocal, localToEpoch, minute } from '../../shared/clock';
 import { decide, offerTimeoutMs } from '../../shared/domain/decide';
 import { evolveAll } from '../../shared/domain/evolve';
 import { dispatch, expectedConferenceMs, familyBusyWith, forecast, routingRules, walkMs } from '../../shared/domain/routing';
-import { emptyNight, lobbyRoomId, type NightState } from '../../shared/domain/state';
+import { emptyNight, lobbyRoomId, type EscortTask, type NightState } from '../../shared/domain/state';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { MinHeap } from '../../shared/heap';
 import { mulberry32 } from '../../shared/random';
@@ -58,6 +58,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
   const opensAt = localToEpoch(setup.event.date, setup.event.opensAt, setup.event.timezone);
   const events = new MinHeap<SimEvent>();
   let state = evolveAll(emptyNight, [{ type: 'nightCreated', at: opensAt, setup }, { type: 'nightOpened', at: opensAt }]);
+  const teacherIds = Object.keys(state.teachers); // in the state's order, which the night keeps
   let now = opensAt;
   let commandCount = 0;
   const stats: SimResult['stats'] = { events: 0, decisions: 0, decisionMs: [] };
@@ -83,11 +84,39 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
   const totalFamilies = events.size;
   let arrived = 0;
 
+  // The simulator's own notes on tasks, from the events it applies, instead of reading every task
+  // of the night after each event: each visit's tasks in the order they were created, and the tasks
+  // ever offered (only escortOffered and interpreterOffered make a task 'offered').
+  const tasksOfVisit = new Map<string, string[]>();
+  const offered = new Set<string>();
+  const taskOf = (visitId: string, is: (t: EscortTask) => boolean) =>
+    (tasksOfVisit.get(visitId) ?? []).map((id) => state.tasks[id]).find(is);
+  const anyOffered = () => {
+    for (const id of offered) {
+      if (state.tasks[id].status === 'offered') return true;
+      offered.delete(id);
+    }
+    return false;
+  };
+
   /** One command through decide and evolve, as a person at a screen would send it. */
   const run = (command: { type: string } & Record<string, unknown>, actor: Actor) => {
     const full = { ...command, commandId: `sim-${++commandCount}` } as Command | SystemCommand;
     const decision = decide(state, full, { now, actor });
-    if (decision.ok) state = evolveAll(state, decision.events);
+    if (decision.ok) {
+      const before = state;
+      state = evolveAll(state, decision.events);
+      for (const e of decision.events) {
+        if (!('taskId' in e)) continue;
+        if (!before.tasks[e.taskId]) {
+          const visitId = state.tasks[e.taskId].visitId;
+          const list = tasksOfVisit.get(visitId);
+          if (!list) tasksOfVisit.set(visitId, [e.taskId]);
+          else if (!list.includes(e.taskId)) list.push(e.taskId);
+        }
+        if (e.type === 'escortOffered' || e.type === 'interpreterOffered') offered.add(e.taskId);
+      }
+    }
     return decision;
   };
   const teacherActor = (teacherId: string): Actor => ({ role: 'teacher', id: teacherId });
@@ -98,7 +127,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     const c = state.checkIns[v.familyId];
     const room = roomOf(v.teacherId);
     let leaves = now;
-    const task = Object.values(state.tasks).find((t) => t.visitId === visitId && t.kind !== 'interpret' && t.status === 'offered');
+    const task = taskOf(visitId, (t) => t.kind !== 'interpret' && t.status === 'offered');
     if (task?.staffId) {
       // The family waits for their guide: the offer is accepted after a short delay (sometimes not at all).
       const delay = 5_000 + random() * 40_000;
@@ -112,7 +141,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     if (v.interpreterId) {
       const x = v.interpreterId;
       // Interpreters answer their phone at once (an offer left for a minute would go to someone else).
-      const offer = Object.values(state.tasks).find((t) => t.visitId === visitId && t.kind === 'interpret' && t.status === 'offered');
+      const offer = taskOf(visitId, (t) => t.kind === 'interpret' && t.status === 'offered');
       if (offer) run({ type: 'acceptTask', taskId: offer.id }, { role: 'staff', id: x });
       const busyUntil = interpreterBusyUntil.get(x);
       if (busyUntil === undefined) {
@@ -135,10 +164,11 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     }
     const started = run({ type: 'startConference', visitId: v.id } , teacherActor(teacherId));
     if (!started.ok) return;
+    awaitingStart.delete(teacherId);
     const duration = durationOf.get(v.id)!;
     events.push(now + duration, { kind: 'end', visitId: v.id });
     if (v.interpreterId) interpreterBusyUntil.set(v.interpreterId, now + duration);
-    const task = Object.values(state.tasks).find((x) => x.visitId === v.id && x.kind !== 'interpret' && x.status === 'accepted');
+    const task = taskOf(v.id, (x) => x.kind !== 'interpret' && x.status === 'accepted');
     if (task?.staffId) run({ type: 'finishTask', taskId: task.id } , { role: 'staff', id: task.staffId });
   }
 
@@ -147,14 +177,20 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     const decision = run({ type: 'callFamily', teacherId, ...(visitId ? { visitId } : {}) } , teacherActor(teacherId));
     stats.decisions++;
     stats.decisionMs.push(performance.now() - t0);
-    if (decision.ok) onCalled(state.teachers[teacherId].calledVisitId!);
+    if (decision.ok) {
+      awaitingStart.add(teacherId);
+      onCalled(state.teachers[teacherId].calledVisitId!);
+    }
     return decision.ok;
   }
+
+  /** Teachers with a family called (only callFor calls one; only a start ends the wait). */
+  const awaitingStart = new Set<string>();
 
   /** Everything that can happen at this instant: starts, then calls, until nothing changes. */
   function settle() {
     for (let round = 0; round < 10_000; round++) {
-      for (const teacherId of Object.keys(state.teachers)) tryStart(teacherId);
+      for (const teacherId of teacherIds) if (awaitingStart.has(teacherId)) tryStart(teacherId);
       let called = false;
       if (policy === 'smart') {
         for (const p of dispatch(state, now).values()) {
@@ -167,7 +203,8 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     // Teachers in conference become "about to be free" before their expected end: wake then.
     if (policy === 'smart') {
       const expected = expectedConferenceMs(state);
-      for (const [teacherId, t] of Object.entries(state.teachers)) {
+      for (const teacherId of teacherIds) {
+        const t = state.teachers[teacherId];
         if (!t.conferenceVisitId || t.calledVisitId) continue;
         const wake = (state.visits[t.conferenceVisitId].startedAt ?? now) + expected - routingRules.callLeadMs;
         if (wake > now) wakeTeacher(teacherId, wake);
@@ -178,7 +215,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
   /** The school's paper-list night: each family walks its list in order and waits in each line. */
   function fifoCalls(): boolean {
     let called = false;
-    for (const teacherId of Object.keys(state.teachers)) {
+    for (const teacherId of teacherIds) {
       const t = state.teachers[teacherId];
       if (t.calledVisitId || t.conferenceVisitId) continue;
       let first: { visitId: string; since: number } | null = null;
@@ -263,7 +300,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
         break;
     }
     // The clock only matters to offers waiting for an answer (the simulator never steps out).
-    if (Object.values(state.tasks).some((t) => t.status === 'offered')) run({ type: 'tick' }, system);
+    if (anyOffered()) run({ type: 'tick' }, system);
     if (events.peekTime() !== now) {
       settle(); // once per instant, after everything that happened in it
       options.observe?.(state, now);

@@ -3,6 +3,7 @@
 import type { Activity, Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import type { CheckIn, NightState } from './state';
+import { valuesOf } from './records';
 
 /** How long a family at an activity is told before it is called away. */
 export const headsUpMs = 5 * minute;
@@ -42,7 +43,7 @@ export function heldAtActivity(state: NightState, familyId: string, now: number)
  */
 export function headsUpDue(state: NightState, now: number, starts: Map<string, number>, walkMs: (familyId: string, visitId: string) => number): string[] {
   const due: string[] = [];
-  for (const c of Object.values(state.checkIns)) {
+  for (const c of valuesOf(state.checkIns)) {
     if (c.activityId === null || c.leftAt !== null || (c.headsUpAt ?? null) !== null) continue;
     const close = c.visitIds.some((id) => {
       const start = state.visits[id].status === 'waiting' ? starts.get(id) : undefined;

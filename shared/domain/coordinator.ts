@@ -4,8 +4,10 @@
 import type { Bundle } from '../bundle';
 import { minute } from '../clock';
 import { estimatedStart } from './queue';
-import { expectedConferenceMs, familyBusyWith, liveIndex, needsInterpreter } from './routing';
+import { liveIndex } from './live-index';
+import { expectedConferenceMs, familyBusyWith, needsInterpreter } from './routing';
 import type { NightState, Visit } from './state';
+import { keysOf, valuesOf } from './records';
 
 export const longWaitMs = 30 * minute;
 export const overTimeMs = 10 * minute;
@@ -27,7 +29,7 @@ export type Alert =
   /** Families waiting for an interpreter of a language nobody can cover for 20 minutes: bring someone back from a break. */
   | { kind: 'noInterpreter'; id: string; language: string; families: number; onBreak: { id: string; name: string }[] };
 
-/** Waiting families who are free (not called, not out, not gone), with since when. */
+/** Waiting families who are free (not called, not out, not gone), with since when, in no particular order. */
 function freeWaitingFamilies(state: NightState): { familyId: string; since: number; visits: Visit[] }[] {
   // From the engine's index of waiting visits (built once per state), not from every visit of the night.
   const byFamily = new Map<string, Visit[]>();
@@ -44,8 +46,7 @@ function freeWaitingFamilies(state: NightState): { familyId: string; since: numb
     if (!c || c.leftAt !== null || c.steppedOutUntil !== null || familyBusyWith(state, familyId)) continue;
     out.push({ familyId, since: c.freeSince, visits });
   }
-  // In the order the families checked in.
-  return out.sort((a, b) => state.checkIns[a.familyId].at - state.checkIns[b.familyId].at || a.familyId.localeCompare(b.familyId));
+  return out;
 }
 
 const overBy = (state: NightState, visit: Visit, now: number) =>
@@ -56,7 +57,9 @@ export function alerts(state: NightState): Alert[] {
   if (!setup || state.phase !== 'open') return [];
   const now = state.clock;
   const out: Alert[] = [];
-  for (const f of freeWaitingFamilies(state)) {
+  // In the order the families checked in.
+  const waiting = freeWaitingFamilies(state).sort((a, b) => state.checkIns[a.familyId].at - state.checkIns[b.familyId].at || a.familyId.localeCompare(b.familyId));
+  for (const f of waiting) {
     if (now - f.since < longWaitMs || f.visits.some((v) => v.frontAt !== undefined)) continue;
     // The line the family is expected to reach first is the one whose front they go to.
     const soonest = [...f.visits].sort((a, b) => (estimatedStart(state, a.id) ?? Infinity) - (estimatedStart(state, b.id) ?? Infinity) || a.id.localeCompare(b.id))[0];
@@ -66,7 +69,8 @@ export function alerts(state: NightState): Alert[] {
       visitId: soonest.id, teacherName: setup.teachers[soonest.teacherId].name,
     });
   }
-  for (const [teacherId, t] of Object.entries(state.teachers)) {
+  for (const teacherId of keysOf(state.teachers)) {
+    const t = state.teachers[teacherId];
     const visit = t.conferenceVisitId ? state.visits[t.conferenceVisitId] : null;
     if (!visit || overBy(state, visit, now) < overTimeMs || (t.lateUntil !== null && t.lateUntil > now)) continue;
     out.push({
@@ -75,7 +79,7 @@ export function alerts(state: NightState): Alert[] {
     });
   }
   const freeAmbassadors = availableStaff(state, setup).filter((s) => s.role === 'ambassador');
-  for (const task of Object.values(state.tasks)) {
+  for (const task of valuesOf(state.tasks)) {
     if (task.status !== 'unassigned') continue;
     const language = task.kind === 'interpret' ? state.checkIns[task.familyId]?.language ?? null : null;
     out.push({
@@ -92,8 +96,8 @@ export function alerts(state: NightState): Alert[] {
 /** Staff who are available and neither on an assignment nor sitting in a conference. */
 function availableStaff(state: NightState, setup: Bundle): Bundle['staff'][string][] {
   const busy = new Set<string>();
-  for (const t of Object.values(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
-  for (const v of Object.values(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) busy.add(v.interpreterId);
+  for (const t of valuesOf(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
+  for (const v of valuesOf(state.visits)) if (v.interpreterId && (v.status === 'called' || v.status === 'inConference')) busy.add(v.interpreterId);
   return Object.values(setup.staff).filter((s) => state.staff[s.id]?.status === 'available' && !busy.has(s.id));
 }
 
@@ -110,7 +114,7 @@ function interpreterGaps(state: NightState, setup: Bundle, now: number): Alert[]
   }
   const freeAt = new Map<string, number>();
   for (const [id, s] of Object.entries(state.staff)) if (s.status === 'available') freeAt.set(id, now);
-  for (const v of Object.values(state.visits)) {
+  for (const v of valuesOf(state.visits)) {
     if (!v.interpreterId || !freeAt.has(v.interpreterId)) continue;
     if (v.status === 'called') freeAt.set(v.interpreterId, Math.max(freeAt.get(v.interpreterId)!, now + expectedConferenceMs(state)));
     if (v.status === 'inConference') freeAt.set(v.interpreterId, Math.max(freeAt.get(v.interpreterId)!, (v.startedAt ?? now) + expectedConferenceMs(state)));
@@ -132,12 +136,20 @@ function interpreterGaps(state: NightState, setup: Bundle, now: number): Alert[]
  * minutes, a conference 10 minutes over, a late teacher's grace ending), or null.
  */
 export function alertDueAt(state: NightState): number | null {
+  let due = dueAt.get(state);
+  if (due === undefined) dueAt.set(state, (due = nextAlertAt(state)));
+  return due;
+}
+/** The server's and the simulator's ticks ask this of the same state again and again. */
+const dueAt = new WeakMap<NightState, number | null>();
+
+function nextAlertAt(state: NightState): number | null {
   if (!state.setup || state.phase !== 'open') return null;
   let due = Infinity;
   const consider = (t: number) => { if (t > state.clock && t < due) due = t; };
   for (const f of freeWaitingFamilies(state)) if (!f.visits.some((v) => v.frontAt !== undefined)) consider(f.since + longWaitMs);
   const slotMs = state.setup.event.slotMinutes * minute;
-  for (const t of Object.values(state.teachers)) {
+  for (const t of valuesOf(state.teachers)) {
     const visit = t.conferenceVisitId ? state.visits[t.conferenceVisitId] : null;
     if (visit?.startedAt == null) continue;
     const over = visit.startedAt + slotMs + overTimeMs;

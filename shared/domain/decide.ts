@@ -7,8 +7,9 @@ import { authorize } from './authorize';
 import { headsUpDue } from './activities';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { alertDueAt } from './coordinator';
-import { deviceIds, signInKey, visitIdOf, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
+import { deviceIds, signInKey, visitIdOf, type CheckIn, type EscortTask, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
 import { evolve } from './evolve';
+import { keysOf, valuesOf, valuesWhere } from './records';
 
 export interface DecideContext { now: number; actor: Actor }
 export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
@@ -258,7 +259,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       const tour = setup.activities.find((a) => a.kind === 'tour');
       if (!tour) return refuse('not_found', 'There is no classroom tour tonight.');
       const wanted = normalTicket(command.ticket);
-      const c = Object.values(state.checkIns).find((x) => normalTicket(x.ticket) === wanted && x.leftAt === null);
+      const c = valuesOf(state.checkIns).find((x) => normalTicket(x.ticket) === wanted && x.leftAt === null);
       if (!c) return refuse('not_found', `No family with ticket ${command.ticket.toUpperCase()} is here.`);
       if (staff.tourFamilyId === c.familyId) return refuse('conflict', 'You are already leading this family\'s tour.');
       const joins = c.activityId !== tour.id && !familyBusyWith(state, c.familyId);
@@ -307,10 +308,10 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       const language = state.checkIns[visit.familyId].language;
       if (!staff.languages.includes(language)) return refuse('conflict', `${staff.name} does not speak the family's language (${language}).`);
       if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
-      const elsewhere = Object.values(state.visits).find((v) => v.interpreterId === staff.id && v.id !== visit.id && (v.status === 'called' || v.status === 'inConference'));
+      const elsewhere = valuesOf(state.visits).find((v) => v.interpreterId === staff.id && v.id !== visit.id && (v.status === 'called' || v.status === 'inConference'));
       if (elsewhere) return refuse('conflict', `${staff.name} is interpreting for ${setup.teachers[elsewhere.teacherId]?.name ?? 'another teacher'}.`);
       // The interpretation task moves with the visit: the new interpreter is asked on their phone.
-      const task = Object.values(state.tasks).find((t) => t.kind === 'interpret' && t.visitId === visit.id && (t.status === 'offered' || t.status === 'accepted' || t.status === 'unassigned'));
+      const task = valuesOf(state.tasks).find((t) => t.kind === 'interpret' && t.visitId === visit.id && (t.status === 'offered' || t.status === 'accepted' || t.status === 'unassigned'));
       return accept({ type: 'interpreterReassigned', at, visitId: visit.id, staffId: staff.id }, {
         type: 'interpreterOffered', at, taskId: task?.id ?? `I-${visit.id}-${visit.noShows}`, familyId: visit.familyId, visitId: visit.id,
         fromRoomId: state.staff[staff.id].roomId, toRoomId: setup.teachers[visit.teacherId].roomId, staffId: staff.id,
@@ -325,7 +326,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       if (!staff || staff.role !== 'ambassador') return refuse('not_found', 'No such ambassador.');
       if (task.staffId === staff.id) return refuse('conflict', `The escort is already offered to ${staff.name}.`);
       if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
-      const busy = Object.values(state.tasks).some((t) => t.staffId === staff.id && (t.status === 'offered' || t.status === 'accepted'));
+      const busy = valuesOf(state.tasks).some((t) => t.staffId === staff.id && (t.status === 'offered' || t.status === 'accepted'));
       if (busy) return refuse('conflict', `${staff.name} is on another escort.`);
       return accept({
         type: 'escortOffered', at, taskId: task.id, familyId: task.familyId, visitId: task.visitId,
@@ -344,7 +345,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
         return refuse('conflict', 'The front desk stays in its own zone.');
       }
       if (item.kind === 'activity' && item.startsAt && item.endsAt && item.startsAt >= item.endsAt) return refuse('invalid', 'An activity ends after it starts.');
-      if (item.kind === 'staff' && setup.staff[item.id] && setup.staff[item.id].role !== item.role && Object.values(state.tasks).some((t) => t.staffId === item.id && (t.status === 'offered' || t.status === 'accepted'))) {
+      if (item.kind === 'staff' && setup.staff[item.id] && setup.staff[item.id].role !== item.role && valuesOf(state.tasks).some((t) => t.staffId === item.id && (t.status === 'offered' || t.status === 'accepted'))) {
         return refuse('conflict', 'Finish this person\'s escort before changing their role.');
       }
       if (JSON.stringify(setupItemOf(setup, item.kind, item.id)) === JSON.stringify(item)) return refuse('conflict', 'Nothing has changed.');
@@ -352,7 +353,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     }
 
     case 'importBundle':
-      if (Object.keys(state.checkIns).length) {
+      if (keysOf(state.checkIns).length) {
         return refuse('conflict', 'Families have already checked in tonight: a bundle can only be imported before the first check-in.');
       }
       return accept({ type: 'nightCreated', at, setup: command.setup });
@@ -364,17 +365,17 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'tick': {
       const events: NightEvent[] = [];
-      for (const task of Object.values(state.tasks)) {
-        if (task.status === 'offered' && task.staffId && task.offeredAt !== null && now - task.offeredAt >= offerTimeoutMs) {
+      for (const task of valuesWhere(state.tasks, isOffered)) {
+        if (task.staffId && task.offeredAt !== null && now - task.offeredAt >= offerTimeoutMs) {
           events.push({ type: 'escortOfferLapsed', at, taskId: task.id, staffId: task.staffId, declined: false });
           events.push(...reoffer(state, task.id, [task.staffId], at));
         }
       }
-      for (const c of Object.values(state.checkIns)) {
-        if (c.steppedOutUntil !== null && c.steppedOutUntil <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
+      for (const c of valuesWhere(state.checkIns, isSteppedOut)) {
+        if (c.steppedOutUntil! <= now && c.leftAt === null) events.push({ type: 'familyReturned', at, familyId: c.familyId });
       }
       // Families at an activity whose turn is close get their five-minute heads-up.
-      if (Object.values(state.checkIns).some((c) => c.activityId !== null && (c.headsUpAt ?? null) === null && c.leftAt === null)) {
+      if (valuesWhere(state.checkIns, awaitsHeadsUp).length) {
         const walk = (familyId: string, visitId: string) => walkMs(setup, state.checkIns[familyId].roomId, setup.teachers[state.visits[visitId].teacherId].roomId);
         for (const familyId of headsUpDue(state, now, forecast(state, now), walk)) events.push({ type: 'familyHeadsUp', at, familyId });
       }
@@ -386,6 +387,11 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     }
   }
 }
+
+// What the tick looks for, each found once per record (see valuesWhere).
+const isOffered = (t: EscortTask) => t.status === 'offered';
+const isSteppedOut = (c: CheckIn) => c.steppedOutUntil !== null;
+const awaitsHeadsUp = (c: CheckIn) => c.activityId !== null && (c.headsUpAt ?? null) === null && c.leftAt === null;
 
 /** The check-in of a known family: one visit per teacher they will see, a ticket, their choices for tonight. */
 function familyCheckedIn(
@@ -452,7 +458,7 @@ const normalTicket = (ticket: string) => ticket.trim().toUpperCase().replace('-'
 export function nearestAmbassador(state: NightState, fromRoomId: string, exclude: string[]): string | null {
   const setup = state.setup!;
   const busy = new Set<string>();
-  for (const t of Object.values(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
+  for (const t of valuesOf(state.tasks)) if (t.staffId && (t.status === 'offered' || t.status === 'accepted')) busy.add(t.staffId);
   let best: string | null = null;
   let bestWalk = Infinity;
   for (const [id, s] of Object.entries(state.staff)) {

@@ -4,8 +4,22 @@
 import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherState, Visit } from './state';
 import { withoutPersonalData } from './privacy';
 import { announcementsKept, emptyNight, lobbyRoomId, signInKey, type SetupItem } from './state';
+import { carryLiveIndex } from './live-index';
+import { copyRecord, setKey, valuesOf } from './records';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
+  return evolveAll(state, [event]);
+}
+
+export function evolveAll(state: NightState, events: readonly NightEvent[]): NightState {
+  const b = new Batch();
+  let next = state;
+  for (const event of events) next = apply(next, event, b);
+  if (next !== state && !b.replacedAll) carryLiveIndex(state, next, b.visitIds, b.familyIds);
+  return next;
+}
+
+function apply(state: NightState, event: NightEvent, b: Batch): NightState {
   const s: NightState = { ...state, clock: Math.max(state.clock, event.at) };
   const at = event.at;
   switch (event.type) {
@@ -16,6 +30,7 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       for (const id of Object.keys(event.setup.teachers)) teachers[id] = freshTeacher();
       const staff: NightState['staff'] = {};
       for (const id of Object.keys(event.setup.staff)) staff[id] = freshStaff();
+      b.replacedAll = true;
       return {
         ...emptyNight, clock: s.clock, signInVersions: s.signInVersions, announcements: s.announcements,
         setup: event.setup, teachers, staff,
@@ -26,96 +41,96 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'nightClosed':
       return { ...s, phase: 'closed' };
     case 'familyCheckedIn': {
-      const visits = { ...s.visits };
+      let next = s;
       for (const v of event.visits) {
-        visits[v.visitId] = {
+        next = b.withVisit(next, {
           id: v.visitId, familyId: event.familyId, teacherId: v.teacherId, studentIds: v.studentIds,
           status: 'waiting', bookedAt: v.bookedAt, queuedAt: at, calledAt: null, startedAt: null, endedAt: null,
           interpreterId: null, noShows: 0,
-        };
+        });
       }
       const checkIn: CheckIn = {
         familyId: event.familyId, ticket: event.ticket, at, language: event.language,
         wantsInterpreter: event.wantsInterpreter, wantsEscort: event.wantsEscort,
         visitIds: event.visits.map((v) => v.visitId), roomId: lobbyRoomId, freeSince: at, steppedOutUntil: null, activityId: null, leftAt: null,
       };
-      return { ...s, visits, ticketsIssued: s.ticketsIssued + 1, checkIns: { ...s.checkIns, [event.familyId]: checkIn } };
+      return b.putCheckIn({ ...next, ticketsIssued: s.ticketsIssued + 1 }, checkIn);
     }
     case 'familyCalled': {
       const visit = s.visits[event.visitId];
-      let next = withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
-      if (next.checkIns[visit.familyId].activityId !== null) next = withCheckIn(next, visit.familyId, { activityId: null, headsUpAt: null }); // called away from it
-      return withTeacher(next, visit.teacherId, { calledVisitId: visit.id });
+      let next = b.withVisit(s, { ...visit, status: 'called', calledAt: at, interpreterId: event.interpreterId });
+      if (next.checkIns[visit.familyId].activityId !== null) next = b.withCheckIn(next, visit.familyId, { activityId: null, headsUpAt: null }); // called away from it
+      return b.withTeacher(next, visit.teacherId, { calledVisitId: visit.id });
     }
     case 'conferenceStarted': {
       const visit = s.visits[event.visitId];
-      const next = withVisit(s, { ...visit, status: 'inConference', startedAt: at, calledAt: visit.calledAt ?? at });
-      return withTeacher(next, visit.teacherId, { calledVisitId: null, conferenceVisitId: visit.id, lateUntil: null });
+      const next = b.withVisit(s, { ...visit, status: 'inConference', startedAt: at, calledAt: visit.calledAt ?? at });
+      return b.withTeacher(next, visit.teacherId, { calledVisitId: null, conferenceVisitId: visit.id, lateUntil: null });
     }
     case 'conferenceEnded': {
       const visit = s.visits[event.visitId];
       const roomId = s.setup!.teachers[visit.teacherId].roomId;
-      let next = withVisit(s, { ...visit, status: 'done', endedAt: at });
-      next = withTeacher(next, visit.teacherId, { conferenceVisitId: null });
-      next = withCheckIn(next, visit.familyId, { roomId, freeSince: at });
-      if (visit.interpreterId) next = withStaff(next, visit.interpreterId, { roomId });
+      let next = b.withVisit(s, { ...visit, status: 'done', endedAt: at });
+      next = b.withTeacher(next, visit.teacherId, { conferenceVisitId: null });
+      next = b.withCheckIn(next, visit.familyId, { roomId, freeSince: at });
+      if (visit.interpreterId) next = b.withStaff(next, visit.interpreterId, { roomId });
       // The interpretation is over with the conference, whether or not the interpreter tapped "done".
-      for (const task of Object.values(next.tasks)) {
-        if (task.visitId === visit.id && task.kind === 'interpret' && (task.status === 'offered' || task.status === 'accepted')) next = withTask(next, { ...task, status: 'done' });
+      for (const task of valuesOf(next.tasks)) {
+        if (task.visitId === visit.id && task.kind === 'interpret' && (task.status === 'offered' || task.status === 'accepted')) next = b.withTask(next, { ...task, status: 'done' });
       }
       const duration = at - (visit.startedAt ?? at);
       return { ...next, finished: { count: next.finished.count + 1, totalMs: next.finished.totalMs + duration } };
     }
     case 'familyNoShow': {
       const visit = s.visits[event.visitId];
-      const next = withVisit(s, event.removed
+      const next = b.withVisit(s, event.removed
         ? { ...visit, status: 'cancelled', noShows: visit.noShows + 1, noShowAt: at }
         : { ...visit, status: 'waiting', queuedAt: at, calledAt: null, interpreterId: null, noShows: visit.noShows + 1, noShowAt: at });
-      return cancelEscorts(withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id]);
+      return cancelEscorts(b.withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id], b);
     }
     case 'familyPutBack': {
       // Back in line with their place kept (queuedAt unchanged); the escort on the way is called off.
       const visit = s.visits[event.visitId];
-      const next = withVisit(s, { ...visit, status: 'waiting', calledAt: null, interpreterId: null });
-      return cancelEscorts(withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id]);
+      const next = b.withVisit(s, { ...visit, status: 'waiting', calledAt: null, interpreterId: null });
+      return cancelEscorts(b.withTeacher(next, visit.teacherId, { calledVisitId: null }), [visit.id], b);
     }
     case 'commitmentsSaved':
-      return withVisit(s, { ...s.visits[event.visitId], commitments: event.commitments });
+      return b.withVisit(s, { ...s.visits[event.visitId], commitments: event.commitments });
     case 'noteSaved':
-      return withVisit(s, { ...s.visits[event.visitId], note: event.text });
+      return b.withVisit(s, { ...s.visits[event.visitId], note: event.text });
     case 'familyJoinedActivity': {
       // Walking times to the next conference count from the activity's room.
       const roomId = s.setup!.activities.find((a) => a.id === event.activityId)?.roomId ?? s.checkIns[event.familyId].roomId;
       const joined = s.checkIns[event.familyId].activitiesJoined ?? [];
       const activitiesJoined = joined.includes(event.activityId) ? joined : [...joined, event.activityId];
-      const next = withCheckIn(s, event.familyId, { activityId: event.activityId, roomId, headsUpAt: null, activitiesJoined });
+      const next = b.withCheckIn(s, event.familyId, { activityId: event.activityId, roomId, headsUpAt: null, activitiesJoined });
       return { ...next, activityJoins: { ...s.activityJoins, [event.activityId]: (s.activityJoins?.[event.activityId] ?? 0) + 1 } };
     }
     case 'familyLeftActivity':
-      return withCheckIn(s, event.familyId, { activityId: null, headsUpAt: null });
+      return b.withCheckIn(s, event.familyId, { activityId: null, headsUpAt: null });
     case 'familySteppedOut':
-      return withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
+      return b.withCheckIn(s, event.familyId, { steppedOutUntil: event.until });
     case 'familyReturned':
-      return withCheckIn(s, event.familyId, { steppedOutUntil: null, freeSince: at });
+      return b.withCheckIn(s, event.familyId, { steppedOutUntil: null, freeSince: at });
     case 'familyLeft': {
-      let next = withCheckIn(s, event.familyId, { leftAt: at, steppedOutUntil: null });
+      let next = b.withCheckIn(s, event.familyId, { leftAt: at, steppedOutUntil: null });
       for (const id of s.checkIns[event.familyId].visitIds) {
         const v = next.visits[id];
         if (v.status === 'waiting' || v.status === 'called') {
-          next = withVisit(next, { ...v, status: 'cancelled' });
-          if (v.status === 'called') next = withTeacher(next, v.teacherId, { calledVisitId: null });
+          next = b.withVisit(next, { ...v, status: 'cancelled' });
+          if (v.status === 'called') next = b.withTeacher(next, v.teacherId, { calledVisitId: null });
         }
       }
-      return cancelEscorts(next, s.checkIns[event.familyId].visitIds);
+      return cancelEscorts(next, s.checkIns[event.familyId].visitIds, b);
     }
     case 'teacherBreakStarted':
-      return withTeacher(s, event.teacherId, { breakUntil: event.until ?? Number.MAX_SAFE_INTEGER });
+      return b.withTeacher(s, event.teacherId, { breakUntil: event.until ?? Number.MAX_SAFE_INTEGER });
     case 'teacherRunningLate':
-      return withTeacher(s, event.teacherId, { lateUntil: event.until });
+      return b.withTeacher(s, event.teacherId, { lateUntil: event.until });
     case 'teacherResumed':
-      return withTeacher(s, event.teacherId, { breakUntil: null, lateUntil: null });
+      return b.withTeacher(s, event.teacherId, { breakUntil: null, lateUntil: null });
     case 'staffStatusChanged':
-      return withStaff(s, event.staffId, { status: event.status });
+      return b.withStaff(s, event.staffId, { status: event.status });
     case 'escortOffered': {
       const existing = s.tasks[event.taskId];
       const task: EscortTask = existing
@@ -124,27 +139,27 @@ export function evolve(state: NightState, event: NightEvent): NightState {
             id: event.taskId, familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
             toRoomId: event.toRoomId, status: 'offered', staffId: event.staffId, offeredAt: at, passedBy: [],
           };
-      return withTask(s, task);
+      return b.withTask(s, task);
     }
     case 'escortOfferLapsed': {
       const task = s.tasks[event.taskId];
-      return withTask(s, { ...task, status: 'unassigned', staffId: null, passedBy: [...task.passedBy, event.staffId] });
+      return b.withTask(s, { ...task, status: 'unassigned', staffId: null, passedBy: [...task.passedBy, event.staffId] });
     }
     case 'escortUnassigned': {
       const existing = s.tasks[event.taskId];
       if (existing?.kind === 'interpret') {
         // Nobody can interpret: the coordinator sees the alert; the visit waits for an interpreter.
         const visit = s.visits[existing.visitId];
-        const next = visit.status === 'called' ? withVisit(s, { ...visit, interpreterId: null }) : s;
-        return withTask(next, { ...existing, status: 'unassigned', staffId: null });
+        const next = visit.status === 'called' ? b.withVisit(s, { ...visit, interpreterId: null }) : s;
+        return b.withTask(next, { ...existing, status: 'unassigned', staffId: null });
       }
-      return withTask(s, existing ? { ...existing, status: 'unassigned', staffId: null } : {
+      return b.withTask(s, existing ? { ...existing, status: 'unassigned', staffId: null } : {
         id: event.taskId, familyId: event.familyId, visitId: event.visitId, fromRoomId: event.fromRoomId,
         toRoomId: event.toRoomId, status: 'unassigned', staffId: null, offeredAt: null, passedBy: [],
       });
     }
     case 'escortAccepted':
-      return withTask(s, { ...s.tasks[event.taskId], status: 'accepted' });
+      return b.withTask(s, { ...s.tasks[event.taskId], status: 'accepted' });
     case 'interpreterOffered': {
       const existing = s.tasks[event.taskId];
       const task: EscortTask = existing
@@ -154,16 +169,16 @@ export function evolve(state: NightState, event: NightEvent): NightState {
             toRoomId: event.toRoomId, status: 'offered', staffId: event.staffId, offeredAt: at, passedBy: [], arrivedAt: null,
           };
       const visit = s.visits[event.visitId];
-      return withTask(withVisit(s, { ...visit, interpreterId: event.staffId }), task);
+      return b.withTask(b.withVisit(s, { ...visit, interpreterId: event.staffId }), task);
     }
     case 'taskArrived': {
       // With the family (an escort) or in the teacher's room (an interpretation): walking times count from there.
       const task = s.tasks[event.taskId];
-      const next = withTask(s, { ...task, arrivedAt: at });
-      return task.staffId ? withStaff(next, task.staffId, { roomId: task.kind === 'interpret' ? task.toRoomId : task.fromRoomId }) : next;
+      const next = b.withTask(s, { ...task, arrivedAt: at });
+      return task.staffId ? b.withStaff(next, task.staffId, { roomId: task.kind === 'interpret' ? task.toRoomId : task.fromRoomId }) : next;
     }
     case 'interpreterPinned':
-      return withStaff({ ...s, pins: { ...s.pins, [event.staffId]: { teacherId: event.teacherId, until: event.until } } },
+      return b.withStaff({ ...s, pins: { ...s.pins, [event.staffId]: { teacherId: event.teacherId, until: event.until } } },
         event.staffId, { roomId: s.setup!.teachers[event.teacherId].roomId });
     case 'interpreterUnpinned': {
       const pins = { ...s.pins };
@@ -174,14 +189,14 @@ export function evolve(state: NightState, event: NightEvent): NightState {
       const ticked = s.checkIns[event.familyId].ticked ?? {};
       const items = (ticked[event.activityId] ?? []).filter((i) => i !== event.item);
       if (event.done) items.push(event.item);
-      return withCheckIn(s, event.familyId, { ticked: { ...ticked, [event.activityId]: items.sort((a, b) => a - b) } });
+      return b.withCheckIn(s, event.familyId, { ticked: { ...ticked, [event.activityId]: items.sort((a, b) => a - b) } });
     }
     case 'tourStarted':
-      return withStaff(s, event.staffId, { tourFamilyId: event.familyId });
+      return b.withStaff(s, event.staffId, { tourFamilyId: event.familyId });
     case 'tourEnded':
-      return withStaff(s, event.staffId, { tourFamilyId: null });
+      return b.withStaff(s, event.staffId, { tourFamilyId: null });
     case 'familyHeadsUp':
-      return withCheckIn(s, event.familyId, { headsUpAt: at });
+      return b.withCheckIn(s, event.familyId, { headsUpAt: at });
     case 'walkInRegistered': {
       // The family joins tonight's setup like any other, and stays marked as a walk-in for the coordinator.
       const setup = s.setup!;
@@ -196,9 +211,9 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'signInRevoked':
       return { ...s, signInVersions: { ...s.signInVersions, [signInKey(event.role, event.id)]: event.version } };
     case 'visitMovedToFront':
-      return withVisit(s, { ...s.visits[event.visitId], frontAt: at });
+      return b.withVisit(s, { ...s.visits[event.visitId], frontAt: at });
     case 'interpreterReassigned':
-      return withVisit(s, { ...s.visits[event.visitId], interpreterId: event.staffId });
+      return b.withVisit(s, { ...s.visits[event.visitId], interpreterId: event.staffId });
     case 'announcementMade':
       return { ...s, announcements: [...(s.announcements ?? []), event.announcement].slice(-announcementsKept) };
     case 'setupItemSaved':
@@ -206,21 +221,22 @@ export function evolve(state: NightState, event: NightEvent): NightState {
     case 'clockAdvanced':
       return s;
     case 'personalDataPurged':
+      b.replacedAll = true;
       return { ...withoutPersonalData(s), purgedAt: at };
     case 'escortDone': {
       const task = s.tasks[event.taskId];
-      const next = withTask(s, { ...task, status: 'done' });
-      return task.staffId ? withStaff(next, task.staffId, { roomId: task.toRoomId }) : next;
+      const next = b.withTask(s, { ...task, status: 'done' });
+      return task.staffId ? b.withStaff(next, task.staffId, { roomId: task.toRoomId }) : next;
     }
   }
 }
 
 /** The call behind these visits is off: so is any escort still offered or on its way for it. */
-function cancelEscorts(state: NightState, visitIds: string[]): NightState {
+function cancelEscorts(state: NightState, visitIds: string[], b: Batch): NightState {
   let next = state;
-  for (const task of Object.values(state.tasks)) {
+  for (const task of valuesOf(state.tasks)) {
     if (visitIds.includes(task.visitId) && (task.status === 'offered' || task.status === 'accepted' || task.status === 'unassigned')) {
-      next = withTask(next, { ...task, status: 'cancelled' });
+      next = b.withTask(next, { ...task, status: 'cancelled' });
     }
   }
   return next;
@@ -258,22 +274,53 @@ function withSetupItem(state: NightState, item: SetupItem): NightState {
   }
 }
 
-function withVisit(state: NightState, visit: Visit): NightState {
-  return { ...state, visits: { ...state.visits, [visit.id]: visit } };
-}
-function withTeacher(state: NightState, id: string, patch: Partial<TeacherState>): NightState {
-  return { ...state, teachers: { ...state.teachers, [id]: { ...state.teachers[id], ...patch } } };
-}
-function withCheckIn(state: NightState, id: string, patch: Partial<CheckIn>): NightState {
-  return { ...state, checkIns: { ...state.checkIns, [id]: { ...state.checkIns[id], ...patch } } };
-}
-function withStaff(state: NightState, id: string, patch: Partial<StaffState>): NightState {
-  return { ...state, staff: { ...state.staff, [id]: { ...state.staff[id], ...patch } } };
-}
-function withTask(state: NightState, task: EscortTask): NightState {
-  return { ...state, tasks: { ...state.tasks, [task.id]: task } };
-}
+/**
+ * The events of one evolveAll: each record of the state (visits, check-ins, …) is copied once, on its
+ * first change, then changed in place (the states in between are never seen outside). It notes
+ * which visits and check-ins changed, for the engine's index (live-index.ts).
+ */
+class Batch {
+  readonly visitIds = new Set<string>();
+  readonly familyIds = new Set<string>();
+  /** An event replaced the visits or check-ins wholesale: the index is built afresh. */
+  replacedAll = false;
+  private owned = new Set<object>();
 
-export function evolveAll(state: NightState, events: readonly NightEvent[]): NightState {
-  return events.reduce(evolve, state);
+  private own<T extends object>(record: Record<string, T>): Record<string, T> {
+    if (this.owned.has(record)) return record;
+    const copy = copyRecord(record);
+    this.owned.add(copy);
+    return copy;
+  }
+
+  withVisit(state: NightState, visit: Visit): NightState {
+    const visits = this.own(state.visits);
+    setKey(visits, visit.id, visit);
+    this.visitIds.add(visit.id);
+    return { ...state, visits };
+  }
+  withTeacher(state: NightState, id: string, patch: Partial<TeacherState>): NightState {
+    const teachers = this.own(state.teachers);
+    setKey(teachers, id, { ...teachers[id], ...patch });
+    return { ...state, teachers };
+  }
+  putCheckIn(state: NightState, checkIn: CheckIn): NightState {
+    const checkIns = this.own(state.checkIns);
+    setKey(checkIns, checkIn.familyId, checkIn);
+    this.familyIds.add(checkIn.familyId);
+    return { ...state, checkIns };
+  }
+  withCheckIn(state: NightState, id: string, patch: Partial<CheckIn>): NightState {
+    return this.putCheckIn(state, { ...state.checkIns[id], ...patch });
+  }
+  withStaff(state: NightState, id: string, patch: Partial<StaffState>): NightState {
+    const staff = this.own(state.staff);
+    setKey(staff, id, { ...staff[id], ...patch });
+    return { ...state, staff };
+  }
+  withTask(state: NightState, task: EscortTask): NightState {
+    const tasks = this.own(state.tasks);
+    setKey(tasks, task.id, task);
+    return { ...state, tasks };
+  }
 }

@@ -2,6 +2,7 @@
 // the families, with estimated starts. Computed once per state (states are immutable).
 import { dispatch, forecast } from './routing';
 import type { NightState, Visit } from './state';
+import { valuesOf } from './records';
 
 const lines = new WeakMap<NightState, Map<string, Visit[]>>();
 
@@ -11,7 +12,7 @@ export function teacherLine(state: NightState, teacherId: string): readonly Visi
   if (!byTeacher) {
     byTeacher = new Map();
     const starts = forecast(state, state.clock);
-    for (const v of Object.values(state.visits)) {
+    for (const v of valuesOf(state.visits)) {
       if (v.status !== 'waiting') continue;
       const line = byTeacher.get(v.teacherId);
       if (line) line.push(v);

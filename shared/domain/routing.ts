@@ -22,7 +22,9 @@ import { MinHeap } from '../heap';
 import { activityHoldUntil, heldAtActivity } from './activities';
 import { pinPlace } from './pins';
 import { frontOfLineKey, isFrontOfLineKey } from './overrides';
+import { liveIndex, waitingCounts } from './live-index';
 import { lobbyRoomId, type NightState, type Visit } from './state';
+import { keysOf, valuesOf } from './records';
 
 export const routingRules = {
   /** A minute waited weighs as much as a minute less of remaining conferences. */
@@ -70,42 +72,6 @@ export function walkMs(setup: Bundle, fromRoomId: string, toRoomId: string): num
   return (a === b ? setup.event.walkMinutes.sameZone : setup.event.walkMinutes.otherZone) * minute;
 }
 
-/** Everything the engine reads about visits not yet held, gathered in one pass per state. */
-interface LiveIndex {
-  waitingByTeacher: Map<string, Visit[]>;
-  /** familyId → number of visits still waiting. */
-  waitingCount: Map<string, number>;
-  /** familyId → the visit that holds them now (called or in conference). */
-  busy: Map<string, Visit>;
-  /** staffId → the visits they are called to or sitting in. */
-  interpreting: Map<string, Visit[]>;
-  bookedByTeacher: Map<string, number[]>;
-  bookedByFamily: Map<string, number[]>;
-}
-
-const liveIndexes = new WeakMap<NightState, LiveIndex>();
-
-export function liveIndex(state: NightState): LiveIndex {
-  let index = liveIndexes.get(state);
-  if (index) return index;
-  index = { waitingByTeacher: new Map(), waitingCount: new Map(), busy: new Map(), interpreting: new Map(), bookedByTeacher: new Map(), bookedByFamily: new Map() };
-  for (const v of Object.values(state.visits)) {
-    if (v.status === 'waiting') {
-      push(index.waitingByTeacher, v.teacherId, v);
-      index.waitingCount.set(v.familyId, (index.waitingCount.get(v.familyId) ?? 0) + 1);
-    } else if (v.status === 'called' || v.status === 'inConference') {
-      index.busy.set(v.familyId, v);
-      if (v.interpreterId) push(index.interpreting, v.interpreterId, v);
-    } else continue;
-    if (v.bookedAt !== null && v.status !== 'inConference' && state.checkIns[v.familyId].leftAt === null) {
-      push(index.bookedByTeacher, v.teacherId, v.bookedAt);
-      push(index.bookedByFamily, v.familyId, v.bookedAt);
-    }
-  }
-  liveIndexes.set(state, index);
-  return index;
-}
-
 /** How long a conference is expected to last: the slot length, learning from tonight's conferences. */
 export function expectedConferenceMs(state: NightState): number {
   const slot = (state.setup?.event.slotMinutes ?? 15) * minute;
@@ -125,7 +91,7 @@ export function needsInterpreter(state: NightState, visit: Visit): boolean {
 
 /** The one visit that holds the family right now (called or in conference), if any. */
 export function familyBusyWith(state: NightState, familyId: string): Visit | null {
-  return liveIndex(state).busy.get(familyId) ?? null;
+  return liveIndex(state).busy.get(familyId)?.at(-1) ?? null;
 }
 
 /** Can the family be called now: checked in, not gone, not out, not with anyone. */
@@ -240,40 +206,35 @@ function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, prote
   return false;
 }
 
-/** The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for. */
-function worthCalling(candidates: Candidate[], teacherFree: number, shouldSkip: (c: Candidate) => boolean): Candidate[] {
-  let earliest = Infinity;
-  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
-  if (earliest === Infinity) return [];
-  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
-  return candidates.filter((c) => c.start <= horizon && !shouldSkip(c));
+/**
+ * The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for.
+ * `skipped[i]`: candidate i is left out (each asked once: the booking check is not free).
+ */
+function worthCalling(candidates: Candidate[], teacherFree: number, skipped: boolean[]): Candidate[] {
+  const horizon = horizonOf(candidates, teacherFree, skipped);
+  return candidates.filter((c, i) => c.start <= horizon && !skipped[i]);
 }
 
-function choose(candidates: Candidate[], teacherFree: number, at: number, shouldSkip: (c: Candidate) => boolean): { pick: Candidate; reason: ProposalReason } | null {
-  let earliest = Infinity;
-  for (const c of candidates) if (!shouldSkip(c)) earliest = Math.min(earliest, c.start);
-  if (earliest === Infinity) return null;
+/** The forecast's pick among a teacher's candidates (none skipped if `skipped` is null). */
+function choose(candidates: Candidate[], teacherFree: number, at: number, skipped: boolean[] | null): Candidate | null {
   // Nobody worth waiting for: only candidates who can start soon after the earliest one compete.
-  const horizon = Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
+  const horizon = horizonOf(candidates, teacherFree, skipped);
   let pick: Candidate | null = null;
   let pickKey = Infinity;
-  let oldest: Candidate | null = null;
-  let fewest = Infinity;
-  let pool = 0;
-  for (const c of candidates) {
-    if (c.start > horizon || shouldSkip(c)) continue;
-    pool++;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i];
+    if (c.start > horizon || skipped?.[i]) continue;
     const key = priorityKey(c, at);
     if (key < pickKey) { pickKey = key; pick = c; }
-    if (!oldest || c.waitingSince < oldest.waitingSince) oldest = c;
-    fewest = Math.min(fewest, c.remainingMs);
   }
-  if (!pick) return null;
-  const reason: ProposalReason = isFrontOfLineKey(pickKey) ? 'frontOfLine' : pickKey < -1e14 ? 'booked'
-    : pool === 1 ? 'onlyOne'
-      : pick.interpreter ? 'interpreterFree'
-        : pick === oldest ? 'waitedLongest' : 'fewestLeft';
-  return { pick, reason };
+  return pick;
+}
+
+/** Until when a candidate may start and still compete: soon after the earliest (-Infinity: nobody). */
+function horizonOf(candidates: Candidate[], teacherFree: number, skipped: boolean[] | null): number {
+  let earliest = Infinity;
+  for (let i = 0; i < candidates.length; i++) if (!skipped?.[i]) earliest = Math.min(earliest, candidates[i].start);
+  return earliest === Infinity ? -Infinity : Math.max(teacherFree, earliest) + routingRules.idleToleranceMs;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
@@ -283,8 +244,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
 }
 
 /** Expected minutes of conferences a family still has to wait for (none yet: one, the one at hand). */
-function remainingMs(state: NightState, familyId: string, expectedMs: number): number {
-  return (liveIndex(state).waitingCount.get(familyId) ?? 1) * expectedMs;
+function remainingMs(waitingCounts: Map<string, number>, familyId: string, expectedMs: number): number {
+  return (waitingCounts.get(familyId) ?? 1) * expectedMs;
 }
 
 // ---------- dispatch: who is called now ----------
@@ -306,47 +267,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   if (forceTeacherId && !(liveIndex(state).waitingByTeacher.get(forceTeacherId) ?? []).some((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now))) {
     return proposals;
   }
-  const expected = expectedConferenceMs(state);
-  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
-  const interpreters = interpreterAvailability(state, now);
-
-  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
-  for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => familyFree(state, v.familyId, now) && !heldAtActivity(state, v.familyId, now));
-    if (!visits.length) continue;
-    const t = state.teachers[teacherId];
-    if (t.calledVisitId) continue;
-    if (t.breakUntil !== null && t.breakUntil > now) continue;
-    const freeAt = teacherFreeAt(state, teacherId, now);
-    hungry.push({ teacherId, freeAt, visits });
-  }
-  // Every free-enough teacher lists the families worth calling; then all (teacher, family) pairs are
-  // served in one order of priority, so the family waiting longest anywhere gets the next
-  // interpreter of their language, whichever teacher frees up first.
-  const pairs: { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }[] = [];
-  const noneTaken = new Set<string>();
-  for (const h of hungry) {
-    const roomId = roomOfTeacher(setup, h.teacherId);
-    const candidates: Candidate[] = [];
-    const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
-    for (const v of h.visits) {
-      const c = state.checkIns[v.familyId];
-      let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
-      let interpreter: InterpreterSlot | null = null;
-      if (needsInterpreter(state, v)) {
-        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
-        interpreter = interpreterByLanguage.get(c.language)!;
-        if (!interpreter) continue; // called only when an interpreter can be there
-        start = Math.max(start, interpreter.arrives);
-      }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(state, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
-    }
-    const pool = worthCalling(candidates, h.freeAt, (c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily));
-    // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
-    for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
-  }
-  pairs.sort((a, b) => a.key - b.key || a.candidate.start - b.candidate.start || a.teacherId.localeCompare(b.teacherId));
-
+  const { pairs, interpreters } = rankedPairs(state, now);
   const takenFamilies = new Set<string>();
   const takenInterpreters = new Set<string>();
   for (const { teacherId, freeAt, candidate, key, pool } of pairs) {
@@ -363,7 +284,7 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
     }
     // A family with nothing else left to do loses nothing by waiting at the door: call them at once,
     // so the teacher is never left waiting for them. Others (and interpreters) are called just in time.
-    const lastVisit = (liveIndex(state).waitingCount.get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
+    const lastVisit = (waitingCounts(state).get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
     let callAt = teacherId === forceTeacherId || lastVisit ? now : start - walk - routingRules.arriveEarlyMs;
     if (interpreter) callAt = Math.min(callAt, interpreter.leaves); // the interpreter must know before setting off
     callAt = Math.max(now, callAt);
@@ -380,6 +301,71 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   }
   if (!forceTeacherId) dispatchCache.set(state, { now, proposals });
   return proposals;
+}
+
+interface Pair { teacherId: string; freeAt: number; candidate: Candidate; key: number; pool: Candidate[] }
+const pairsCache = new WeakMap<NightState, { now: number; pairs: Pair[]; interpreters: Map<string, { freeAt: number; roomId: string }> }>();
+
+/**
+ * Every (teacher, family) pair worth calling, best first. The same for a teacher's "call next" as
+ * for the engine's own round at that instant, so it is worked out once per state and time.
+ */
+function rankedPairs(state: NightState, now: number) {
+  const cached = pairsCache.get(state);
+  if (cached && cached.now === now) return cached;
+  const setup = state.setup!;
+  const expected = expectedConferenceMs(state);
+  const index = liveIndex(state);
+  const counts = waitingCounts(state);
+  const slots = { byTeacher: index.bookedByTeacher, byFamily: index.bookedByFamily };
+  const interpreters = interpreterAvailability(state, now);
+  // Whether a family can come now, asked once per family (most wait in several lines).
+  const comes = new Map<string, boolean>();
+  const canCome = (familyId: string) => {
+    let ok = comes.get(familyId);
+    if (ok === undefined) comes.set(familyId, (ok = familyFree(state, familyId, now) && !heldAtActivity(state, familyId, now)));
+    return ok;
+  };
+
+  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
+  for (const [teacherId, waiting] of index.waitingByTeacher) {
+    const t = state.teachers[teacherId];
+    if (t.calledVisitId) continue;
+    if (t.breakUntil !== null && t.breakUntil > now) continue;
+    const visits = waiting.filter((v) => canCome(v.familyId));
+    if (!visits.length) continue;
+    const freeAt = teacherFreeAt(state, teacherId, now);
+    hungry.push({ teacherId, freeAt, visits });
+  }
+  // Every free-enough teacher lists the families worth calling; then all (teacher, family) pairs are
+  // served in one order of priority, so the family waiting longest anywhere gets the next
+  // interpreter of their language, whichever teacher frees up first.
+  const pairs: Pair[] = [];
+  const noneTaken = new Set<string>();
+  for (const h of hungry) {
+    const roomId = roomOfTeacher(setup, h.teacherId);
+    const candidates: Candidate[] = [];
+    const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
+    for (const v of h.visits) {
+      const c = state.checkIns[v.familyId];
+      let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
+      let interpreter: InterpreterSlot | null = null;
+      if (needsInterpreter(state, v)) {
+        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
+        interpreter = interpreterByLanguage.get(c.language)!;
+        if (!interpreter) continue; // called only when an interpreter can be there
+        start = Math.max(start, interpreter.arrives);
+      }
+      candidates.push({ visit: v, start, remainingMs: remainingMs(counts, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+    }
+    const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
+    // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
+    for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
+  }
+  pairs.sort((a, b) => a.key - b.key || a.candidate.start - b.candidate.start || a.teacherId.localeCompare(b.teacherId));
+  const ranked = { now, pairs, interpreters };
+  pairsCache.set(state, ranked);
+  return ranked;
 }
 
 /**
@@ -417,7 +403,7 @@ export function turnoverMs(state: NightState): number {
   let cached = turnovers.get(state);
   if (cached !== undefined) return cached;
   const byTeacher = new Map<string, Visit[]>();
-  for (const v of Object.values(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
+  for (const v of valuesOf(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
   let total = 0;
   let count = 0;
   for (const list of byTeacher.values()) {
@@ -461,31 +447,37 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
   const remaining = new Map<string, number>();
-  for (const [familyId, n] of liveIndex(state).waitingCount) remaining.set(familyId, n * expected);
+  for (const [familyId, n] of waitingCounts(state)) remaining.set(familyId, n * expected);
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
-  // Families: when and where they are free next.
-  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number }>();
-  for (const c of Object.values(state.checkIns)) {
-    if (c.leftAt !== null) continue;
-    family.set(c.familyId, { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince });
-  }
+  // Families (still here): when and where they are free next. Worked out for those the forecast
+  // meets, not for every family of the night.
+  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number } | null>();
+  const familyAt = (familyId: string) => {
+    let f = family.get(familyId);
+    if (f === undefined) {
+      const c = state.checkIns[familyId];
+      f = c && c.leftAt === null ? { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince } : null;
+      family.set(familyId, f);
+    }
+    return f;
+  };
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
   const pending = new Map<string, Visit[]>();
-  for (const teacherId of Object.keys(state.teachers)) {
+  for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
     let free = teacherFreeAt(state, teacherId, now);
     const roomId = roomOfTeacher(setup, teacherId);
     if (t.conferenceVisitId) {
       const v = state.visits[t.conferenceVisitId];
-      const f = family.get(v.familyId);
+      const f = familyAt(v.familyId);
       if (f) { f.freeAt = Math.max(f.freeAt, free); f.roomId = roomId; f.waitingSince = free; }
     }
     if (t.calledVisitId) {
       const v = state.visits[t.calledVisitId];
-      const f = family.get(v.familyId);
+      const f = familyAt(v.familyId);
       const arrives = (v.calledAt ?? now) + (f ? walkMs(setup, f.roomId, roomId) : 0);
       let start = Math.max(free, arrives);
       if (v.interpreterId) {
@@ -501,7 +493,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     teacherFree.set(teacherId, free);
   }
   for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => family.has(v.familyId));
+    const visits = waiting.filter((v) => familyAt(v.familyId));
     if (visits.length) pending.set(teacherId, visits);
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
@@ -511,7 +503,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
     const phantomFamily = `${expectedPrefix}${a.familyId}`;
     const roomId = roomOfTeacher(setup, a.teacherId);
-    if (!family.has(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
+    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
     const visit: Visit = {
       id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
@@ -555,8 +547,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     if (!visits.length) continue;
     const roomId = roomOfTeacher(setup, teacherId);
     const candidates: Candidate[] = [];
-    // At one step every family of a language would get the same interpreter: ask once per language.
-    const interpreterByLanguage = new Map<string, InterpreterSlot | null>();
+    // At one step every family of a language would get the same interpreter: ask once per language
+    // (most steps need none: the map is made on the first).
+    let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
     for (const v of visits) {
       const f = family.get(v.familyId)!;
@@ -564,6 +557,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       let interpreter: InterpreterSlot | null = null;
       const language = interpreterLanguage.get(v.id) ?? null;
       if (language !== null) {
+        interpreterByLanguage ??= new Map();
         if (!interpreterByLanguage.has(language)) interpreterByLanguage.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
         interpreter = interpreterByLanguage.get(language)!;
         if (!interpreter) continue;
@@ -571,10 +565,9 @@ export function forecast(state: NightState, now: number): Map<string, number> {
       }
       candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
     }
-    const choice = choose(candidates, freeAt, freeAt, (c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily))
-      ?? choose(candidates, freeAt, freeAt, () => false);
-    if (!choice) continue; // nobody can ever be seen here (no interpreter for the language)
-    const { pick } = choice;
+    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily)))
+      ?? choose(candidates, freeAt, freeAt, null);
+    if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
     const start = pick.start;
     starts.set(pick.visit.id, start);
     visits.splice(visits.indexOf(pick.visit), 1);
