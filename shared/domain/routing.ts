@@ -439,10 +439,28 @@ export function forecastInterpreters(state: NightState, now: number): Map<string
 export function forecast(state: NightState, now: number): Map<string, number> {
   const cached = forecastCache.get(state);
   if (cached && cached.now === now) return cached.starts;
+  const { starts, interpreters } = playForward(state, now);
+  forecastCache.set(state, { now, starts, interpreters });
+  return starts;
+}
+
+/**
+ * The estimated starts of some visits only (a family just checked in, in the simulator): the night
+ * is played forward as by forecast(), and no further than these visits. Not kept with the state.
+ */
+export function forecastOf(state: NightState, now: number, visitIds: readonly string[]): Map<string, number> {
+  const cached = forecastCache.get(state);
+  if (cached && cached.now === now) return cached.starts;
+  return playForward(state, now, new Set(visitIds)).starts;
+}
+
+function playForward(state: NightState, now: number, until?: ReadonlySet<string>): { starts: Map<string, number>; interpreters: Map<string, string> } {
   const starts = new Map<string, number>();
   const assigned = new Map<string, string>();
   const setup = state.setup;
-  if (!setup) { forecastCache.set(state, { now, starts, interpreters: assigned }); return starts; }
+  if (!setup) return { starts, interpreters: assigned };
+  let untilLeft = until ? until.size : Infinity;
+  const found = (visitId: string) => { if (until?.has(visitId)) untilLeft--; };
   const expected = expectedConferenceMs(state);
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
@@ -528,6 +546,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     remaining.set(p.familyId, (remaining.get(p.familyId) ?? expected) - expected);
     if (p.interpreterId) { interpreters.set(p.interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, p.interpreterId); }
     teacherFree.set(p.teacherId, end + changeover);
+    found(visit.id);
   }
 
   // Teachers in order of when they become free.
@@ -541,7 +560,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
   }
   const anyPins = Object.keys(state.pins ?? {}).length > 0;
   const noneTaken = new Set<string>();
-  while (heap.size && guard++ < 100_000) {
+  while (heap.size && untilLeft > 0 && guard++ < 100_000) {
     const [freeAt, teacherId] = heap.pop()!;
     const visits = pending.get(teacherId)!;
     if (!visits.length) continue;
@@ -577,7 +596,7 @@ export function forecast(state: NightState, now: number): Map<string, number> {
     remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
     if (pick.interpreter) { interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId }); assigned.set(pick.visit.id, pick.interpreter.staffId); }
     if (visits.length) heap.push(end + changeover, teacherId);
+    found(pick.visit.id);
   }
-  forecastCache.set(state, { now, starts, interpreters: assigned });
-  return starts;
+  return { starts, interpreters: assigned };
 }
