@@ -197,7 +197,8 @@ export class NightHost extends EventEmitter<{ commit: [] }> {
       if (known !== undefined) { job.resolve({ ok: true, seq: known, duplicate: true }); answers.push(null); continue; }
       const decision = decide(state, command, { now, actor });
       if (!decision.ok) {
-        const refusal: Ack = { ok: false, code: decision.code, message: decision.message };
+        // The code, the English message and the sentence's catalogue key with its params (see shared/domain/refusal).
+        const refusal: Ack = { ...decision };
         // Decided on the committed state alone (nothing accepted before it in this batch): it rests
         // on what is already durable, so it is answered now instead of after the batch's write.
         // A refusal that may rest on this batch ("already checked in" a moment ago) waits for the

@@ -194,10 +194,14 @@ export type CommandResult = z.infer<typeof commandResultSchema>;
 /** The answer to the kiosk's `firstStop` query. */
 export interface FirstStop { teacherName: string; roomName: string; estimatedStart: number | null; called: boolean }
 
+// A refusal's sentence as a catalogue key (refusal.*) with its names and numbers; `message` is its English text.
+const refusalKey = z.string().max(100).optional();
+const refusalParams = z.record(z.string(), z.union([z.string(), z.number()])).optional();
+
 /** The answer to every command: applied (with the night's seq after it) or refused with a reason. */
 export const ackSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), seq: z.number().int(), duplicate: z.boolean().optional(), result: commandResultSchema.optional() }),
-  z.object({ ok: z.literal(false), code: errorCodeSchema, message: z.string(), result: commandResultSchema.optional() }),
+  z.object({ ok: z.literal(false), code: errorCodeSchema, message: z.string(), key: refusalKey, params: refusalParams, result: commandResultSchema.optional() }),
 ]);
 export type Ack = z.infer<typeof ackSchema>;
 

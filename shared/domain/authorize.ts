@@ -1,9 +1,8 @@
 // Who may send which command, and on whose behalf. The server checks this before anything else and
 // decide checks it again, so no transport can skip it.
 import type { Actor, Command, SystemCommand } from '../protocol';
+import { refuse, type Refusal } from './refusal';
 import type { NightState } from './state';
-
-export type Refusal = { ok: false; code: 'forbidden'; message: string };
 
 type Rule = { roles: Actor['role'][]; what: string };
 const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
@@ -49,16 +48,17 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   importBundle: { roles: ['coordinator'], what: 'import a bundle' },
 };
 
-export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal | null {
+export function authorize(state: NightState, command: Command | SystemCommand, actor: Actor): Refusal<'forbidden'> | null {
   const rule = rules[command.type];
-  if (!rule.roles.includes(actor.role)) return refuse(`A ${actor.role} may not ${rule.what}.`);
+  // Keyless (the rule's wording is English): screens show error.forbidden in other languages.
+  if (!rule.roles.includes(actor.role)) return { ok: false, code: 'forbidden', message: `A ${actor.role} may not ${rule.what}.` };
   const own = ownerOf(state, command);
   if (actor.role === 'teacher' && own.teacherId !== undefined && own.teacherId !== actor.id) {
-    return refuse('Teachers can only act on their own line.');
+    return refuse('forbidden', 'refusal.ownLine');
   }
-  if (actor.role === 'family' && own.familyId !== actor.id) return refuse('A family can only act for itself.');
+  if (actor.role === 'family' && own.familyId !== actor.id) return refuse('forbidden', 'refusal.ownFamily');
   if (actor.role === 'staff' && own.staffId !== undefined && own.staffId !== actor.id) {
-    return refuse('That assignment belongs to someone else.');
+    return refuse('forbidden', 'refusal.someoneElsesAssignment');
   }
   return null;
 }
@@ -74,4 +74,3 @@ function ownerOf(state: NightState, command: Command | SystemCommand): { teacher
   return {};
 }
 
-const refuse = (message: string): Refusal => ({ ok: false, code: 'forbidden', message });

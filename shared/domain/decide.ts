@@ -2,7 +2,7 @@
 // Pure: the time and the actor come in with the context, nothing is read from a global.
 import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
-import type { Actor, Command, ErrorCode, SystemCommand } from '../protocol';
+import type { Actor, Command, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
 import { headsUpDue } from './activities';
 import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
@@ -10,47 +10,57 @@ import { alertDueAt } from './coordinator';
 import { deviceIds, signInKey, visitIdOf, type CheckIn, type EscortTask, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
 import { evolve } from './evolve';
 import { keysOf, valuesOf, valuesWhere } from './records';
+import { refuse, type Refusal, type RefusalKey, type RefusalParams } from './refusal';
 
 export interface DecideContext { now: number; actor: Actor }
-export type Decision = { ok: true; events: NightEvent[] } | { ok: false; code: ErrorCode; message: string };
+/** Refused: an error code, the sentence's catalogue key (refusal.*) and its English text, see ./refusal. */
+export type Decision = { ok: true; events: NightEvent[] } | Refusal;
 
 /** How long a called family has to arrive before the teacher may mark a no-show. */
 export const noShowAfterMs = 5 * minute;
 /** How long an ambassador has to accept an escort before it is offered to the next person. */
 export const offerTimeoutMs = 60_000;
 
-const refuse = (code: ErrorCode, message: string): Decision => ({ ok: false, code, message });
+// Refusals whose sentence depends on a value get one key per value, so that each can be translated whole.
+const alreadyStatus = { available: 'refusal.alreadyAvailable', break: 'refusal.alreadyOnBreak', off: 'refusal.alreadyOff' } as const satisfies Record<string, RefusalKey>;
+const noSignIn = {
+  kiosk: 'refusal.noKioskSignIn', teacher: 'refusal.noTeacherSignIn', board: 'refusal.noBoardSignIn',
+  staff: 'refusal.noStaffSignIn', family: 'refusal.noFamilySignIn',
+} as const satisfies Record<string, RefusalKey>;
+/** A sentence naming a teacher, or its "another teacher" form when the teacher is not in tonight's setup. */
+const withTeacher = (named: RefusalKey, unnamed: RefusalKey, teacher: string | undefined, params: RefusalParams = {}) =>
+  teacher === undefined ? [unnamed, params] as const : [named, { ...params, teacher }] as const;
 const accept = (...events: NightEvent[]): Decision => ({ ok: true, events });
 
 export function decide(state: NightState, command: Command | SystemCommand, { now, actor }: DecideContext): Decision {
   const refusal = authorize(state, command, actor);
   if (refusal) return refusal;
   const setup = state.setup;
-  if (!setup) return refuse('night_not_open', 'No night has been set up yet.');
+  if (!setup) return refuse('night_not_open', 'refusal.noNight');
   const at = now;
-  const needsOpen = () => (state.phase !== 'open' ? refuse('night_not_open', 'The night is not open.') : null);
+  const needsOpen = () => (state.phase !== 'open' ? refuse('night_not_open', 'refusal.nightNotOpen') : null);
   const visitOf = (visitId: string) => state.visits[visitId] as Visit | undefined;
 
   switch (command.type) {
     case 'openNight':
-      return state.phase === 'open' ? refuse('conflict', 'The night is already open.') : accept({ type: 'nightOpened', at });
+      return state.phase === 'open' ? refuse('conflict', 'refusal.nightAlreadyOpen') : accept({ type: 'nightOpened', at });
     case 'closeNight':
-      return state.phase !== 'open' ? refuse('conflict', 'The night is not open.') : accept({ type: 'nightClosed', at });
+      return state.phase !== 'open' ? refuse('conflict', 'refusal.nightNotOpen') : accept({ type: 'nightClosed', at });
 
     case 'checkIn': {
-      if (state.phase !== 'open') return refuse('night_not_open', 'Check-in is not open.');
+      if (state.phase !== 'open') return refuse('night_not_open', 'refusal.checkInNotOpen');
       const family = setup.families[command.familyId];
-      if (!family) return refuse('not_found', 'We could not find that family.');
-      if (state.checkIns[family.id]) return refuse('already_checked_in', 'This family is already checked in.');
+      if (!family) return refuse('not_found', 'refusal.familyNotFound');
+      if (state.checkIns[family.id]) return refuse('already_checked_in', 'refusal.alreadyCheckedIn');
       const checkedIn = familyCheckedIn(state, setup, family.id, command, at);
       return 'type' in checkedIn ? accept(checkedIn) : checkedIn;
     }
 
     case 'registerWalkIn': {
-      if (state.phase !== 'open') return refuse('night_not_open', 'Check-in is not open.');
-      if (setup.families[command.familyId]) return refuse('conflict', 'That family is already registered.');
+      if (state.phase !== 'open') return refuse('night_not_open', 'refusal.checkInNotOpen');
+      if (setup.families[command.familyId]) return refuse('conflict', 'refusal.familyAlreadyRegistered');
       const unknown = command.children.find((c) => !setup.teachers[c.teacherId]);
-      if (unknown) return refuse('not_found', `No teacher ${unknown.teacherId} tonight.`);
+      if (unknown) return refuse('not_found', 'refusal.noTeacherTonight', { teacher: unknown.teacherId });
       const lastName = command.guardianName.split(/\s+/).at(-1)!;
       const students = command.children.map((c, i) => ({ id: `${command.familyId}-S${i + 1}`, firstName: c.firstName, lastName, teacherIds: [c.teacherId] }));
       const family = {
@@ -68,26 +78,26 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       const closed = needsOpen();
       if (closed) return closed;
       const teacher = state.teachers[command.teacherId];
-      if (!teacher) return refuse('not_found', 'No such teacher.');
-      if (teacher.calledVisitId) return refuse('conflict', 'A family is already on their way to you.');
-      if (teacher.breakUntil !== null && teacher.breakUntil > now) return refuse('conflict', 'Resume your line before calling a family.');
+      if (!teacher) return refuse('not_found', 'refusal.noSuchTeacher');
+      if (teacher.calledVisitId) return refuse('conflict', 'refusal.alreadyCalled');
+      if (teacher.breakUntil !== null && teacher.breakUntil > now) return refuse('conflict', 'refusal.resumeBeforeCalling');
       let visit: Visit | undefined;
       let interpreterId: string | null;
       if (command.visitId) {
         visit = visitOf(command.visitId);
-        if (!visit || visit.teacherId !== command.teacherId) return refuse('not_found', 'That family is not in this line.');
-        if (visit.status !== 'waiting') return refuse('conflict', 'That family is not waiting any more.');
+        if (!visit || visit.teacherId !== command.teacherId) return refuse('not_found', 'refusal.notInThisLine');
+        if (visit.status !== 'waiting') return refuse('conflict', 'refusal.notWaiting');
         const busy = familyBusyWith(state, visit.familyId);
-        if (busy) return refuse('conflict', `That family is with ${setup.teachers[busy.teacherId]?.name ?? 'another teacher'} right now.`);
-        if (!familyFree(state, visit.familyId, now)) return refuse('conflict', 'That family has stepped out for a moment.');
+        if (busy) return refuse('conflict', ...withTeacher('refusal.familyWithTeacher', 'refusal.familyWithAnotherTeacher', setup.teachers[busy.teacherId]?.name));
+        if (!familyFree(state, visit.familyId, now)) return refuse('conflict', 'refusal.familySteppedOut');
         interpreterId = interpreterFor(state, visit, now);
         if (interpreterId === null && needsInterpreter(state, visit)) {
           // A conference that needs an interpreter is called only when one can be there.
-          return refuse('conflict', `No interpreter for this family's language is free yet; they will be proposed as soon as one is.`);
+          return refuse('conflict', 'refusal.noInterpreterYet');
         }
       } else {
         const proposal = dispatch(state, now, command.teacherId).get(command.teacherId);
-        if (!proposal) return refuse('nobody_available', 'Nobody in the line can come right now.');
+        if (!proposal) return refuse('nobody_available', 'refusal.nobodyInLine');
         visit = state.visits[proposal.visitId];
         interpreterId = proposal.interpreterId;
       }
@@ -96,82 +106,82 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'startConference': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can start a conference.');
-      if (state.teachers[visit.teacherId].conferenceVisitId) return refuse('conflict', 'End the current conference first.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'called') return refuse('conflict', 'refusal.startNeedsCalled');
+      if (state.teachers[visit.teacherId].conferenceVisitId) return refuse('conflict', 'refusal.endCurrentFirst');
       return accept({ type: 'conferenceStarted', at, visitId: visit.id });
     }
 
     case 'endConference': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'inConference') return refuse('conflict', 'That conference has not started.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'inConference') return refuse('conflict', 'refusal.conferenceNotStarted');
       return accept({ type: 'conferenceEnded', at, visitId: visit.id });
     }
 
     case 'markNoShow': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can be marked as not arrived.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'called') return refuse('conflict', 'refusal.noShowNeedsCalled');
       if (actor.role === 'teacher' && now - (visit.calledAt ?? now) < noShowAfterMs) {
-        return refuse('conflict', 'Give the family five minutes to arrive.');
+        return refuse('conflict', 'refusal.noShowTooSoon');
       }
       return accept({ type: 'familyNoShow', at, visitId: visit.id, removed: visit.noShows >= 1 });
     }
 
     case 'putBack': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'called') return refuse('conflict', 'Only a family that was called can be put back in line.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'called') return refuse('conflict', 'refusal.requeueNeedsCalled');
       return accept({ type: 'familyPutBack', at, visitId: visit.id });
     }
 
     case 'saveCommitments': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
       if (visit.status !== 'inConference' && visit.status !== 'done') {
-        return refuse('conflict', 'Commitments are recorded during or after the conference.');
+        return refuse('conflict', 'refusal.commitmentsTooEarly');
       }
       const commitments = command.commitments.map((c) => ({ who: c.who, text: c.text }));
-      if (JSON.stringify(commitments) === JSON.stringify(visit.commitments ?? [])) return refuse('conflict', 'Nothing has changed.');
+      if (JSON.stringify(commitments) === JSON.stringify(visit.commitments ?? [])) return refuse('conflict', 'refusal.nothingChanged');
       return accept({ type: 'commitmentsSaved', at, visitId: visit.id, commitments });
     }
 
     case 'saveNote': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (command.text === (visit.note ?? '')) return refuse('conflict', 'Nothing has changed.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (command.text === (visit.note ?? '')) return refuse('conflict', 'refusal.nothingChanged');
       return accept({ type: 'noteSaved', at, visitId: visit.id, text: command.text });
     }
 
     case 'stepOut': {
       const c = state.checkIns[command.familyId];
-      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
-      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'You have been called: please go to the room first.');
+      if (!c || c.leftAt !== null) return refuse('not_found', 'refusal.familyNotHere');
+      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'refusal.goToRoomFirst');
       return accept({ type: 'familySteppedOut', at, familyId: c.familyId, until: now + command.minutes * minute });
     }
     case 'returnToLine': {
       const c = state.checkIns[command.familyId];
-      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
-      if (c.steppedOutUntil === null) return refuse('conflict', 'That family is already in line.');
+      if (!c || c.leftAt !== null) return refuse('not_found', 'refusal.familyNotHere');
+      if (c.steppedOutUntil === null) return refuse('conflict', 'refusal.alreadyInLine');
       return accept({ type: 'familyReturned', at, familyId: c.familyId });
     }
     case 'joinActivity':
     case 'leaveActivity': {
       const c = state.checkIns[command.familyId];
-      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (!c || c.leftAt !== null) return refuse('not_found', 'refusal.familyNotHere');
       if (command.type === 'leaveActivity') {
-        return c.activityId === null ? refuse('conflict', 'That family is not at an activity.') : accept({ type: 'familyLeftActivity', at, familyId: c.familyId });
+        return c.activityId === null ? refuse('conflict', 'refusal.notAtActivity') : accept({ type: 'familyLeftActivity', at, familyId: c.familyId });
       }
-      if (!setup.activities.some((a) => a.id === command.activityId)) return refuse('not_found', 'No such activity tonight.');
-      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'You have been called: please go to the room first.');
-      if (c.activityId === command.activityId) return refuse('conflict', 'Already there.');
+      if (!setup.activities.some((a) => a.id === command.activityId)) return refuse('not_found', 'refusal.noSuchActivity');
+      if (familyBusyWith(state, c.familyId)) return refuse('conflict', 'refusal.goToRoomFirst');
+      if (c.activityId === command.activityId) return refuse('conflict', 'refusal.alreadyThere');
       return accept({ type: 'familyJoinedActivity', at, familyId: c.familyId, activityId: command.activityId });
     }
 
     case 'leave': {
       const c = state.checkIns[command.familyId];
-      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (!c || c.leftAt !== null) return refuse('not_found', 'refusal.familyNotHere');
       return accept({ type: 'familyLeft', at, familyId: c.familyId });
     }
 
@@ -179,9 +189,9 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     case 'runningLate':
     case 'resume': {
       const teacher = state.teachers[command.teacherId];
-      if (!teacher) return refuse('not_found', 'No such teacher.');
+      if (!teacher) return refuse('not_found', 'refusal.noSuchTeacher');
       if (command.type === 'resume') {
-        if (teacher.breakUntil === null && teacher.lateUntil === null) return refuse('conflict', 'The line is not paused.');
+        if (teacher.breakUntil === null && teacher.lateUntil === null) return refuse('conflict', 'refusal.lineNotPaused');
         return accept({ type: 'teacherResumed', at, teacherId: command.teacherId });
       }
       if (command.type === 'takeBreak') {
@@ -197,8 +207,8 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'setStaffStatus': {
       const staff = state.staff[command.staffId];
-      if (!staff) return refuse('not_found', 'No such staff member.');
-      if (staff.status === command.status) return refuse('conflict', `Already ${command.status}.`);
+      if (!staff) return refuse('not_found', 'refusal.noSuchStaff');
+      if (staff.status === command.status) return refuse('conflict', alreadyStatus[command.status]);
       return accept({ type: 'staffStatusChanged', at, staffId: command.staffId, status: command.status });
     }
 
@@ -206,62 +216,62 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     case 'declineTask':
     case 'finishTask': {
       const task = state.tasks[command.taskId];
-      if (!task) return refuse('not_found', 'No such assignment.');
+      if (!task) return refuse('not_found', 'refusal.noSuchAssignment');
       if (command.type === 'acceptTask') {
-        if (task.status !== 'offered') return refuse('conflict', 'This assignment is no longer offered to you.');
+        if (task.status !== 'offered') return refuse('conflict', 'refusal.noLongerOffered');
         return accept({ type: 'escortAccepted', at, taskId: task.id });
       }
       if (command.type === 'declineTask') {
-        if (task.status !== 'offered' || !task.staffId) return refuse('conflict', 'This assignment is no longer offered to you.');
+        if (task.status !== 'offered' || !task.staffId) return refuse('conflict', 'refusal.noLongerOffered');
         return accept({ type: 'escortOfferLapsed', at, taskId: task.id, staffId: task.staffId, declined: true }, ...reoffer(state, task.id, [task.staffId], at));
       }
-      if (task.status !== 'accepted') return refuse('conflict', 'Only an accepted assignment can be finished.');
+      if (task.status !== 'accepted') return refuse('conflict', 'refusal.finishNeedsAccepted');
       return accept({ type: 'escortDone', at, taskId: task.id });
     }
 
     case 'arriveTask': {
       const task = state.tasks[command.taskId];
-      if (!task) return refuse('not_found', 'No such assignment.');
-      if (task.status !== 'accepted') return refuse('conflict', 'Accept the assignment first.');
-      if ((task.arrivedAt ?? null) !== null) return refuse('conflict', 'Already marked as arrived.');
+      if (!task) return refuse('not_found', 'refusal.noSuchAssignment');
+      if (task.status !== 'accepted') return refuse('conflict', 'refusal.acceptFirst');
+      if ((task.arrivedAt ?? null) !== null) return refuse('conflict', 'refusal.alreadyArrived');
       return accept({ type: 'taskArrived', at, taskId: task.id });
     }
 
     case 'pinInterpreter':
     case 'unpinInterpreter': {
-      if (!setup.staff[command.staffId]) return refuse('not_found', 'No such staff member.');
+      if (!setup.staff[command.staffId]) return refuse('not_found', 'refusal.noSuchStaff');
       const pin = state.pins?.[command.staffId];
       if (command.type === 'unpinInterpreter') {
-        if (!pin || pin.until <= now) return refuse('conflict', 'That interpreter is not pinned.');
+        if (!pin || pin.until <= now) return refuse('conflict', 'refusal.notPinned');
         return accept({ type: 'interpreterUnpinned', at, staffId: command.staffId });
       }
-      if (!setup.teachers[command.teacherId]) return refuse('not_found', 'No such teacher.');
+      if (!setup.teachers[command.teacherId]) return refuse('not_found', 'refusal.noSuchTeacher');
       return accept({ type: 'interpreterPinned', at, staffId: command.staffId, teacherId: command.teacherId, until: now + command.minutes * minute });
     }
 
     case 'tickChecklist': {
       const c = state.checkIns[command.familyId];
-      if (!c || c.leftAt !== null) return refuse('not_found', 'That family is not here tonight.');
+      if (!c || c.leftAt !== null) return refuse('not_found', 'refusal.familyNotHere');
       // An ambassador ticks only for the family whose tour they are leading.
       if (actor.role === 'staff' && state.staff[actor.id]?.tourFamilyId !== command.familyId) {
-        return refuse('forbidden', 'Start the tour with this family\'s ticket first.');
+        return refuse('forbidden', 'refusal.startTourFirst');
       }
       const activity = setup.activities.find((a) => a.id === command.activityId);
-      if (!activity) return refuse('not_found', 'No such activity tonight.');
-      if (command.item >= activity.checklist.length) return refuse('not_found', 'No such item on this checklist.');
-      if ((c.ticked?.[activity.id] ?? []).includes(command.item) === command.done) return refuse('conflict', 'Nothing has changed.');
+      if (!activity) return refuse('not_found', 'refusal.noSuchActivity');
+      if (command.item >= activity.checklist.length) return refuse('not_found', 'refusal.noSuchChecklistItem');
+      if ((c.ticked?.[activity.id] ?? []).includes(command.item) === command.done) return refuse('conflict', 'refusal.nothingChanged');
       return accept({ type: 'checklistTicked', at, familyId: c.familyId, activityId: activity.id, item: command.item, done: command.done });
     }
 
     case 'leadTour': {
       const staff = state.staff[command.staffId];
-      if (!staff) return refuse('not_found', 'No such staff member.');
+      if (!staff) return refuse('not_found', 'refusal.noSuchStaff');
       const tour = setup.activities.find((a) => a.kind === 'tour');
-      if (!tour) return refuse('not_found', 'There is no classroom tour tonight.');
+      if (!tour) return refuse('not_found', 'refusal.noTour');
       const wanted = normalTicket(command.ticket);
       const c = valuesOf(state.checkIns).find((x) => normalTicket(x.ticket) === wanted && x.leftAt === null);
-      if (!c) return refuse('not_found', `No family with ticket ${command.ticket.toUpperCase()} is here.`);
-      if (staff.tourFamilyId === c.familyId) return refuse('conflict', 'You are already leading this family\'s tour.');
+      if (!c) return refuse('not_found', 'refusal.noTicket', { ticket: command.ticket.toUpperCase() });
+      if (staff.tourFamilyId === c.familyId) return refuse('conflict', 'refusal.alreadyLeadingTour');
       const joins = c.activityId !== tour.id && !familyBusyWith(state, c.familyId);
       return accept({ type: 'tourStarted', at, staffId: command.staffId, familyId: c.familyId },
         ...(joins ? [{ type: 'familyJoinedActivity', at, familyId: c.familyId, activityId: tour.id } as const] : []));
@@ -269,9 +279,9 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'endTour': {
       const staff = state.staff[command.staffId];
-      if (!staff) return refuse('not_found', 'No such staff member.');
+      if (!staff) return refuse('not_found', 'refusal.noSuchStaff');
       const familyId = staff.tourFamilyId ?? null;
-      if (familyId === null) return refuse('conflict', 'No tour in progress.');
+      if (familyId === null) return refuse('conflict', 'refusal.noTourInProgress');
       const tour = setup.activities.find((a) => a.kind === 'tour');
       const leaves = !!tour && state.checkIns[familyId]?.activityId === tour.id;
       return accept({ type: 'tourEnded', at, staffId: command.staffId }, ...(leaves ? [{ type: 'familyLeftActivity', at, familyId } as const] : []));
@@ -283,7 +293,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
         : role === 'staff' ? !!setup.staff[id]
           : role === 'family' ? !!setup.families[id]
             : (deviceIds[role] as readonly string[]).includes(id);
-      if (!known) return refuse('not_found', `No ${role} ${id} signs in tonight.`);
+      if (!known) return refuse('not_found', noSignIn[role], { id });
       const version = (state.signInVersions?.[signInKey(role, id)] ?? 0) + 1;
       return accept({ type: 'signInRevoked', at, role, id, version });
     }
@@ -292,24 +302,24 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'moveToFront': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'waiting') return refuse('conflict', 'Only a family waiting in line can be moved to the front.');
-      if (visit.frontAt !== undefined) return refuse('conflict', 'That family is already at the front of the line.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'waiting') return refuse('conflict', 'refusal.frontNeedsWaiting');
+      if (visit.frontAt !== undefined) return refuse('conflict', 'refusal.alreadyAtFront');
       return accept({ type: 'visitMovedToFront', at, visitId: visit.id });
     }
 
     case 'reassignInterpreter': {
       const visit = visitOf(command.visitId);
-      if (!visit) return refuse('not_found', 'No such visit.');
-      if (visit.status !== 'called' && visit.status !== 'inConference') return refuse('conflict', 'An interpreter is sent to a family once they are called.');
+      if (!visit) return refuse('not_found', 'refusal.noSuchVisit');
+      if (visit.status !== 'called' && visit.status !== 'inConference') return refuse('conflict', 'refusal.interpreterNeedsCalled');
       const staff = setup.staff[command.staffId];
-      if (!staff) return refuse('not_found', 'No such staff member.');
-      if (visit.interpreterId === staff.id) return refuse('conflict', `${staff.name} is already with this family.`);
+      if (!staff) return refuse('not_found', 'refusal.noSuchStaff');
+      if (visit.interpreterId === staff.id) return refuse('conflict', 'refusal.alreadyWithFamily', { name: staff.name });
       const language = state.checkIns[visit.familyId].language;
-      if (!staff.languages.includes(language)) return refuse('conflict', `${staff.name} does not speak the family's language (${language}).`);
-      if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
+      if (!staff.languages.includes(language)) return refuse('conflict', 'refusal.doesNotSpeak', { name: staff.name, language });
+      if (state.staff[staff.id].status !== 'available') return refuse('conflict', 'refusal.notAvailable', { name: staff.name });
       const elsewhere = valuesOf(state.visits).find((v) => v.interpreterId === staff.id && v.id !== visit.id && (v.status === 'called' || v.status === 'inConference'));
-      if (elsewhere) return refuse('conflict', `${staff.name} is interpreting for ${setup.teachers[elsewhere.teacherId]?.name ?? 'another teacher'}.`);
+      if (elsewhere) return refuse('conflict', ...withTeacher('refusal.interpretingFor', 'refusal.interpretingElsewhere', setup.teachers[elsewhere.teacherId]?.name, { name: staff.name }));
       // The interpretation task moves with the visit: the new interpreter is asked on their phone.
       const task = valuesOf(state.tasks).find((t) => t.kind === 'interpret' && t.visitId === visit.id && (t.status === 'offered' || t.status === 'accepted' || t.status === 'unassigned'));
       return accept({ type: 'interpreterReassigned', at, visitId: visit.id, staffId: staff.id }, {
@@ -320,14 +330,14 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
 
     case 'reassignEscort': {
       const task = state.tasks[command.taskId];
-      if (!task) return refuse('not_found', 'No such assignment.');
-      if (task.status !== 'offered' && task.status !== 'unassigned') return refuse('conflict', 'This escort is already accepted or over.');
+      if (!task) return refuse('not_found', 'refusal.noSuchAssignment');
+      if (task.status !== 'offered' && task.status !== 'unassigned') return refuse('conflict', 'refusal.escortTaken');
       const staff = setup.staff[command.staffId];
-      if (!staff || staff.role !== 'ambassador') return refuse('not_found', 'No such ambassador.');
-      if (task.staffId === staff.id) return refuse('conflict', `The escort is already offered to ${staff.name}.`);
-      if (state.staff[staff.id].status !== 'available') return refuse('conflict', `${staff.name} is not available.`);
+      if (!staff || staff.role !== 'ambassador') return refuse('not_found', 'refusal.noSuchAmbassador');
+      if (task.staffId === staff.id) return refuse('conflict', 'refusal.escortAlreadyOffered', { name: staff.name });
+      if (state.staff[staff.id].status !== 'available') return refuse('conflict', 'refusal.notAvailable', { name: staff.name });
       const busy = valuesOf(state.tasks).some((t) => t.staffId === staff.id && (t.status === 'offered' || t.status === 'accepted'));
-      if (busy) return refuse('conflict', `${staff.name} is on another escort.`);
+      if (busy) return refuse('conflict', 'refusal.onAnotherEscort', { name: staff.name });
       return accept({
         type: 'escortOffered', at, taskId: task.id, familyId: task.familyId, visitId: task.visitId,
         fromRoomId: task.fromRoomId, toRoomId: task.toRoomId, staffId: staff.id,
@@ -340,26 +350,26 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
     case 'editSetup': {
       const item = command.item;
       const roomOk = (roomId: string | null) => roomId === null || !!setup.rooms[roomId];
-      if ((item.kind === 'teacher' || item.kind === 'activity') && !roomOk(item.roomId)) return refuse('not_found', `Room ${item.roomId} is not in tonight's rooms.`);
+      if ((item.kind === 'teacher' || item.kind === 'activity') && !roomOk(item.roomId)) return refuse('not_found', 'refusal.noSuchRoom', { room: String(item.roomId) });
       if (item.kind === 'room' && setup.rooms[item.id] && item.id === 'LOBBY' && item.zone !== setup.rooms.LOBBY.zone) {
-        return refuse('conflict', 'The front desk stays in its own zone.');
+        return refuse('conflict', 'refusal.lobbyZone');
       }
-      if (item.kind === 'activity' && item.startsAt && item.endsAt && item.startsAt >= item.endsAt) return refuse('invalid', 'An activity ends after it starts.');
+      if (item.kind === 'activity' && item.startsAt && item.endsAt && item.startsAt >= item.endsAt) return refuse('invalid', 'refusal.activityEndsAfterStart');
       if (item.kind === 'staff' && setup.staff[item.id] && setup.staff[item.id].role !== item.role && valuesOf(state.tasks).some((t) => t.staffId === item.id && (t.status === 'offered' || t.status === 'accepted'))) {
-        return refuse('conflict', 'Finish this person\'s escort before changing their role.');
+        return refuse('conflict', 'refusal.finishEscortFirst');
       }
-      if (JSON.stringify(setupItemOf(setup, item.kind, item.id)) === JSON.stringify(item)) return refuse('conflict', 'Nothing has changed.');
+      if (JSON.stringify(setupItemOf(setup, item.kind, item.id)) === JSON.stringify(item)) return refuse('conflict', 'refusal.nothingChanged');
       return accept({ type: 'setupItemSaved', at, item });
     }
 
     case 'importBundle':
       if (keysOf(state.checkIns).length) {
-        return refuse('conflict', 'Families have already checked in tonight: a bundle can only be imported before the first check-in.');
+        return refuse('conflict', 'refusal.importTooLate');
       }
       return accept({ type: 'nightCreated', at, setup: command.setup });
 
     case 'purgePersonalData':
-      if (state.phase !== 'closed') return refuse('conflict', 'Close the night before deleting its personal data.');
+      if (state.phase !== 'closed') return refuse('conflict', 'refusal.closeBeforePurge');
       // Asking again is allowed: if the files could not be rewritten the first time, this finishes the job.
       return accept({ type: 'personalDataPurged', at });
 
@@ -383,7 +393,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       // clock moves so that the coordinator sees it, even on a quiet night.
       const due = events.length ? null : alertDueAt(state);
       if (due !== null && due <= now) events.push({ type: 'clockAdvanced', at });
-      return events.length ? accept(...events) : refuse('conflict', 'Nothing to do.');
+      return events.length ? accept(...events) : refuse('conflict', 'refusal.nothingToDo');
     }
   }
 }
@@ -397,13 +407,13 @@ const awaitsHeadsUp = (c: CheckIn) => c.activityId !== null && (c.headsUpAt ?? n
 function familyCheckedIn(
   state: NightState, setup: Bundle, familyId: string,
   choices: { teacherIds?: string[]; language?: string; wantsInterpreter?: boolean; wantsEscort?: boolean }, at: number,
-): NightEvent | Extract<Decision, { ok: false }> {
+): NightEvent | Refusal {
   const family = setup.families[familyId];
   const byTeacher = teachersOfFamily(setup, family.id);
   const teacherIds = choices.teacherIds ?? [...byTeacher.keys()];
   const unknown = teacherIds.find((t) => !byTeacher.has(t));
-  if (unknown) return { ok: false, code: 'invalid', message: `Teacher ${unknown} does not teach this family's children.` };
-  if (new Set(teacherIds).size !== teacherIds.length) return { ok: false, code: 'invalid', message: 'A teacher is listed twice.' };
+  if (unknown) return refuse('invalid', 'refusal.notTheirTeacher', { teacher: unknown });
+  if (new Set(teacherIds).size !== teacherIds.length) return refuse('invalid', 'refusal.teacherTwice');
   const lastName = family.guardianName.trim().split(/\s+/).at(-1) ?? '';
   const letter = (lastName.normalize('NFD').replace(/[^A-Za-z]/g, '')[0] ?? 'F').toUpperCase();
   return {

@@ -2,6 +2,7 @@
 // interpretation goes to the next interpreter after a minute without an answer (the clock injected);
 // an interpreter's upcoming conferences move when a teacher runs late.
 import { forecastInterpreters } from '../../shared/domain/routing';
+import { es } from '../../shared/i18n/es';
 import { actAs, checkIn, expect, openStatus, shot, signIn, startClockedServer, test } from './fixtures';
 
 const phone = { width: 390, height: 844 };
@@ -115,4 +116,28 @@ test("an interpreter's upcoming conferences move when the teacher runs late", as
   } finally {
     await close();
   }
+});
+
+test('a staff phone whose browser reads Spanish shows a refusal in Spanish; a program still gets the English message with its key', async ({ browser, server }) => {
+  const link = server.links.find((l) => l.actor.role === 'staff' && l.actor.id === 'A005')!;
+  const context = await browser.newContext({ viewport: phone, locale: 'es-ES' });
+  const guide = await context.newPage();
+  await guide.goto(link.url);
+  await expect(guide.locator('html')).toHaveAttribute('lang', 'es');
+  await guide.getByTestId('connection').filter({ hasText: es['connection.online'] }).waitFor();
+
+  // Ella Cruz types a ticket no family here holds: decide refuses with refusal.noTicket.
+  await guide.getByLabel(es['staff.tourTicket']).fill('z-99');
+  await guide.getByRole('button', { name: es['staff.tourStart'] }).click();
+  const refusal = guide.locator('p.error[role="alert"]');
+  await expect(refusal).toHaveText('No hay aquí ninguna familia con el número Z-99.');
+  await guide.screenshot({ path: shot('ambassador-refusal-es') });
+  await context.close();
+
+  const program = await actAs(server, 'staff', 'A005');
+  try {
+    expect(await program.send({ type: 'leadTour', staffId: 'A005', ticket: 'z-99' })).toEqual({
+      ok: false, code: 'not_found', message: 'No family with ticket Z-99 is here.', key: 'refusal.noTicket', params: { ticket: 'Z-99' },
+    });
+  } finally { program.close(); }
 });

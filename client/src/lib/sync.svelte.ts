@@ -12,8 +12,8 @@ import { t } from './i18n.svelte';
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'signed-out';
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
 
-const offline = () => ({ ok: false as const, code: 'unavailable' as const, message: t('connection.noAnswer') });
-const unreadable = () => ({ ok: false as const, code: 'invalid' as const, message: t('connection.unreadable') });
+const offline = () => ({ ok: false as const, code: 'unavailable' as const, message: t('connection.noAnswer'), key: 'connection.noAnswer' });
+const unreadable = () => ({ ok: false as const, code: 'invalid' as const, message: t('connection.unreadable'), key: 'connection.unreadable' });
 
 export function newCommandId(): string {
   // crypto.randomUUID needs a secure context; a school network may serve plain http.
