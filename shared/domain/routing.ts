@@ -433,8 +433,7 @@ export function forecastInterpreters(state: NightState, now: number): Map<string
  * Plays the rest of the night forward with the same rule and expected lengths: first the calls the
  * engine proposes right now (so the nearest estimates are the decisions teachers are about to see),
  * then teachers in order of when they become free, each taking the best family that can come.
- * Returns visit id → estimated
- * start (epoch ms) for every waiting and called visit.
+ * Returns visit id → estimated start (epoch ms) for every waiting and called visit.
  */
 export function forecast(state: NightState, now: number): Map<string, number> {
   const cached = forecastCache.get(state);
@@ -535,11 +534,12 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   for (const p of dispatch(state, now).values()) {
     const visits = pending.get(p.teacherId);
     const visit = state.visits[p.visitId];
-    const f = family.get(p.familyId);
-    if (!visits || !f || !visits.includes(visit)) continue;
+    const f = familyAt(p.familyId);
+    const at = visits?.indexOf(visit) ?? -1;
+    if (!f || at < 0) continue;
     const start = Math.max(p.expectedStart, teacherFree.get(p.teacherId)!);
     starts.set(visit.id, start);
-    visits.splice(visits.indexOf(visit), 1);
+    visits!.splice(at, 1);
     const end = start + expected;
     const roomId = roomOfTeacher(setup, p.teacherId);
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
