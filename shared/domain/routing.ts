@@ -39,8 +39,12 @@ export const routingRules = {
   bookedSlackMs: 2 * minute,
   /** A teacher in conference becomes "about to be free" this long before the expected end. */
   callLeadMs: 6 * minute,
-  /** A called family should be at the door this long before the teacher is expected to be free. */
-  arriveEarlyMs: 2 * minute,
+  /**
+   * A called family should be at the door this long before the teacher is expected to be free:
+   * conferences often end a few minutes early, and a teacher waiting at the door holds up everyone
+   * in their line, while a family waiting at the door loses only minutes they would wait anyway.
+   */
+  arriveEarlyMs: 4 * minute,
   /** A booked family not yet here is still expected this long after their slot. */
   lateBookingMs: 10 * minute,
   /** The changeover between two conferences expected before any has been seen. */
@@ -224,7 +228,7 @@ function choose(candidates: Candidate[], teacherFree: number, at: number, skippe
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
     if (c.start > horizon || skipped?.[i]) continue;
-    const key = priorityKey(c, at);
+    const key = priorityKey(c, at) + routingRules.delayWeight * (c.start - at); // weighed as dispatch weighs pairs
     if (key < pickKey) { pickKey = key; pick = c; }
   }
   return pick;
@@ -421,6 +425,37 @@ export function turnoverMs(state: NightState): number {
   return cached;
 }
 
+const firstSlots = new WeakMap<Bundle, Map<string, number>>();
+const earliness = new WeakMap<NightState, number>();
+
+/**
+ * How long before their first slot tonight's booked families have been checking in (after it counts
+ * as zero; at most half an hour, so one family who came very early does not move everyone's
+ * estimate). Learned like conference length, from nothing before anyone has come.
+ */
+export function bookedEarlyMs(state: NightState): number {
+  let cached = earliness.get(state);
+  if (cached !== undefined) return cached;
+  const setup = state.setup!;
+  let slots = firstSlots.get(setup);
+  if (!slots) {
+    slots = new Map();
+    for (const a of appointmentsOf(setup)) slots.set(a.familyId, Math.min(slots.get(a.familyId) ?? Infinity, a.at));
+    firstSlots.set(setup, slots);
+  }
+  let total = 0;
+  let count = 0;
+  for (const [familyId, slot] of slots) {
+    const c = state.checkIns[familyId];
+    if (!c) continue;
+    total += Math.min(30 * minute, Math.max(0, slot - c.at));
+    count++;
+  }
+  cached = total / (routingRules.priorWeight + count);
+  earliness.set(state, cached);
+  return cached;
+}
+
 const forecastCache = new WeakMap<NightState, { now: number; starts: Map<string, number>; interpreters: Map<string, string> }>();
 
 /** visit id → the interpreter the forecast expects to sit in, for every waiting visit that needs one. */
@@ -514,19 +549,19 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     if (visits.length) pending.set(teacherId, visits);
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
-  // not checked in yet is expected at it, and their teacher's time is held for them.
-  const slotsByTeacher = new Map(slots.byTeacher);
+  // not checked in yet is expected, as early as tonight's booked families have been coming. Their
+  // teacher's time is not held for them, as dispatch holds none for a family who is not here.
+  const early = bookedEarlyMs(state);
   for (const a of appointmentsOf(setup)) {
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
     const phantomFamily = `${expectedPrefix}${a.familyId}`;
     const roomId = roomOfTeacher(setup, a.teacherId);
-    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: a.at - walkMs(setup, lobbyRoomId, roomId), roomId: lobbyRoomId, waitingSince: a.at });
+    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at });
     const visit: Visit = {
       id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
     };
     push(pending, a.teacherId, visit);
-    slotsByTeacher.set(a.teacherId, [...(slotsByTeacher.get(a.teacherId) ?? []), a.at]);
     remaining.set(phantomFamily, (remaining.get(phantomFamily) ?? 0) + expected);
   }
 
@@ -584,7 +619,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       }
       candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
     }
-    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slotsByTeacher, slots.byFamily)))
+    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
       ?? choose(candidates, freeAt, freeAt, null);
     if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
     const start = pick.start;

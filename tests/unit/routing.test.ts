@@ -265,6 +265,55 @@ describe('estimated starts', () => {
     const other = call.visitId === 'F2:T1' ? 'F2:T2' : 'F2:T1';
     expect(starts.get(other)!).toBeGreaterThanOrEqual(call.expectedStart + expectedConferenceMs(night.state));
   });
+
+  /**
+   * T1 (A1) in conference with W0 from 17:03, expected free at 17:18; T3 (A2) with X0 from 17:04. A is
+   * booked with T1 at 17:20 and not here. E1–E5 are booked with T2 (B1) from 17:40 on and, if
+   * `bookedComeEarly`, checked in at 17:00. W walks in for T1 and T3 at 17:04, too early for anyone to
+   * be called for either yet.
+   */
+  function walkInBehindAbsentBooking(bookedComeEarly: boolean): { night: Night; expected: number } {
+    const others = ['E1', 'E2', 'E3', 'E4', 'E5'];
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }, { id: 'T2', roomId: 'B1' }, { id: 'T3', roomId: 'A2' }],
+      families: [
+        { id: 'W0', teacherIds: ['T1'] }, { id: 'X0', teacherIds: ['T3'] }, { id: 'W', teacherIds: ['T1', 'T3'] }, { id: 'A', teacherIds: ['T1'] },
+        ...others.map((id) => ({ id, teacherIds: ['T2'] })),
+      ],
+      appointments: [
+        { familyId: 'A', teacherId: 'T1', startsAt: '17:20' },
+        ...others.map((familyId, i) => ({ familyId, teacherId: 'T2', startsAt: ['17:40', '17:55', '18:10', '18:25', '18:40'][i] })),
+      ],
+    });
+    night.checkIn('W0', 'X0');
+    night.callNext('T1');
+    night.callNext('T3');
+    if (bookedComeEarly) night.checkIn(...others);
+    night.at('17:03').start('W0:T1');
+    night.at('17:04').start('X0:T3');
+    night.checkIn('W');
+    expect([...night.proposals().values()].filter((p) => p.familyId === 'W')).toEqual([]);
+    return { night, expected: expectedConferenceMs(night.state) };
+  }
+
+  it('do not hold a teacher for a booked family who is not here, as the engine does not', () => {
+    // Given tonight's booked families have not been coming early (none has come yet)
+    const { night } = walkInBehindAbsentBooking(false);
+    // Then W is expected when T1 is free, not after A's slot...
+    const estimate = night.forecast().get('W:T1')!;
+    expect(minutes(estimate - night.time('17:18'))).toBeLessThanOrEqual(1);
+    // ...which is when the engine does call W, A still not being here
+    night.at('17:11');
+    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'W:T1', expectedStart: night.time('17:18') });
+  });
+
+  it('expect a booked family not here yet as early as tonight\'s booked families have been coming', () => {
+    // Given the five families booked with T2 all came half an hour or more before their slots
+    const { night, expected } = walkInBehindAbsentBooking(true);
+    // Then A is expected early enough to be seen at T1's next turn, at its slot, and W after A
+    const estimate = night.forecast().get('W:T1')!;
+    expect(estimate).toBeGreaterThanOrEqual(night.time('17:18') + expected);
+  });
 });
 
 // ---- (c) running late --------------------------------------------------------------------------
