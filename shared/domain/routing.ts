@@ -14,8 +14,8 @@
 // (no walk-in conference that would make a present booked family late); a teacher never sits idle
 // waiting for a family or an interpreter when someone else can be seen at once; among the rest,
 // the family with the least left to do goes first (they leave soonest: shortest remaining work
-// minimises the time families spend in the building), and waiting time counts against that, so
-// everyone's wait stays bounded.
+// minimises the time families spend in the building; a conference that sends a family home weighs
+// most), and waiting time counts against that, so everyone's wait stays bounded.
 import type { Bundle } from '../bundle';
 import { localToEpoch, minute } from '../clock';
 import { MinHeap } from '../heap';
@@ -29,6 +29,13 @@ import { keysOf, valuesOf } from './records';
 export const routingRules = {
   /** A minute waited weighs as much as a minute less of remaining conferences. */
   agingWeight: 1.5,
+  /**
+   * Each conference a family has beyond the one at hand weighs as this many: a conference that sends
+   * a family home goes before one after which the family stays anyway, since minutes in the building
+   * fall fastest that way. Waiting still counts, so a family with more to do is not kept waiting for
+   * ever (one more conference to go is worth 40 minutes of waiting at 15-minute slots).
+   */
+  furtherConferenceWeight: 4,
   /** How much a minute until a pair's conference could start weighs against calling that pair. */
   delayWeight: 1,
   /** A teacher waits at most this long for a better-suited family before seeing another. */
@@ -247,9 +254,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
   else map.set(key, [value]);
 }
 
-/** Expected minutes of conferences a family still has to wait for (none yet: one, the one at hand). */
-function remainingMs(waitingCounts: Map<string, number>, familyId: string, expectedMs: number): number {
-  return (waitingCounts.get(familyId) ?? 1) * expectedMs;
+/**
+ * What a family still has to do, as the rule weighs it: the conference at hand, and each further
+ * conference they wait for counted `furtherConferenceWeight` times (see routingRules).
+ */
+function remainingMs(conferencesLeft: number, expectedMs: number): number {
+  return (1 + Math.max(0, conferencesLeft - 1) * routingRules.furtherConferenceWeight) * expectedMs;
 }
 
 // ---------- dispatch: who is called now ----------
@@ -360,7 +370,7 @@ function rankedPairs(state: NightState, now: number) {
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(counts, v.familyId, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+      candidates.push({ visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
     }
     const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
@@ -498,8 +508,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   const expected = expectedConferenceMs(state);
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
-  const remaining = new Map<string, number>();
-  for (const [familyId, n] of waitingCounts(state)) remaining.set(familyId, n * expected);
+  const left = new Map(waitingCounts(state));
   const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
 
@@ -539,7 +548,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       }
       starts.set(v.id, start);
       free = start + expected;
-      remaining.set(v.familyId, (remaining.get(v.familyId) ?? 0) + expected);
+      left.set(v.familyId, (left.get(v.familyId) ?? 0) + 1);
       if (f) { f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
     }
     teacherFree.set(teacherId, free);
@@ -562,7 +571,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
     };
     push(pending, a.teacherId, visit);
-    remaining.set(phantomFamily, (remaining.get(phantomFamily) ?? 0) + expected);
+    left.set(phantomFamily, (left.get(phantomFamily) ?? 0) + 1);
   }
 
   // The next step is already decided: the engine's own proposals, which teachers are about to see.
@@ -578,7 +587,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     const end = start + expected;
     const roomId = roomOfTeacher(setup, p.teacherId);
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    remaining.set(p.familyId, (remaining.get(p.familyId) ?? expected) - expected);
+    left.set(p.familyId, (left.get(p.familyId) ?? 1) - 1);
     if (p.interpreterId) { interpreters.set(p.interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, p.interpreterId); }
     teacherFree.set(p.teacherId, end + changeover);
     found(visit.id);
@@ -617,7 +626,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remaining.get(v.familyId) ?? expected, waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
+      candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
       ?? choose(candidates, freeAt, freeAt, null);
@@ -628,7 +637,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     const end = start + expected;
     const f = family.get(pick.visit.familyId)!;
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    remaining.set(pick.visit.familyId, (remaining.get(pick.visit.familyId) ?? expected) - expected);
+    left.set(pick.visit.familyId, (left.get(pick.visit.familyId) ?? 1) - 1);
     if (pick.interpreter) { interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId }); assigned.set(pick.visit.id, pick.interpreter.staffId); }
     if (visits.length) heap.push(end + changeover, teacherId);
     found(pick.visit.id);

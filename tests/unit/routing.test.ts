@@ -180,6 +180,44 @@ describe('booked families', () => {
   });
 });
 
+// ---- (a2) who goes first among walk-ins ---------------------------------------------------------
+
+describe('among walk-ins', () => {
+  /**
+   * T1 (A1) sees W0 from 17:03; T2 (B1) sees X from `xStarts` (so T2 is not about to be free when
+   * T1 is). M came at 17:00 for T1 and T2; S comes at `sComes` for T1 only. W0 ends at `t1Free`.
+   */
+  function homeOrStay(sComes: string, xStarts: string, t1Free: string): Night {
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }, { id: 'T2', roomId: 'B1' }],
+      families: [{ id: 'W0', teacherIds: ['T1'] }, { id: 'X', teacherIds: ['T2'] }, { id: 'M', teacherIds: ['T1', 'T2'] }, { id: 'S', teacherIds: ['T1'] }],
+    });
+    night.checkIn('W0', 'X', 'M');
+    night.callNext('T1');
+    night.callNext('T2');
+    night.at('17:03').start('W0:T1');
+    night.at(sComes).checkIn('S');
+    night.at(xStarts).start('X:T2');
+    night.at(t1Free).end('W0:T1');
+    return night;
+  }
+
+  it('the family this conference sends home goes before one who stays for another conference anyway', () => {
+    // Given M has waited 20 minutes and has T2 still to see; S has waited 5 and has only T1
+    const night = homeOrStay('17:15', '17:19', '17:20');
+    // Then T1 sees S first: S goes home 15 minutes sooner, M stays as long either way
+    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'S:T1', reason: 'fewestLeft' });
+  });
+
+  it('but waiting still counts: a family with more to do who has waited far longer goes first', () => {
+    // Given M has waited 80 minutes and S 5 (tonight's only conference so far ran 77 minutes, so a
+    // conference is now expected to last about 25)
+    const night = homeOrStay('18:15', '18:19', '18:20');
+    // Then T1 sees M first
+    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'M:T1', reason: 'waitedLongest' });
+  });
+});
+
 // ---- (b) one interpreter, two teachers ---------------------------------------------------------
 
 describe('a scarce interpreter', () => {
