@@ -22,7 +22,7 @@ export function valuesOf<T>(record: Readonly<Record<string, T>>): T[] {
   return values;
 }
 
-/** A copy to change with setKey before anyone else sees it. */
+/** A copy to change with setKey before anyone else sees it (or a record evolve's owner owns: evolve.ts). */
 export function copyRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
   const keys = keysOf(record);
   const copy: Record<string, T> = {};
@@ -31,13 +31,14 @@ export function copyRecord<T>(record: Readonly<Record<string, T>>): Record<strin
   return copy;
 }
 
-/** Sets a key of a copy from copyRecord, keeping its key list. */
+const selections = new WeakMap<object, Map<unknown, readonly unknown[]>>();
+
+/** Sets a key of a copy from copyRecord, keeping its key list (and forgetting valuesWhere's answers for it). */
 export function setKey<T>(record: Record<string, T>, key: string, value: T): void {
   if (!Object.hasOwn(record, key)) keyLists.set(record, [...keysOf(record), key]);
   record[key] = value;
+  selections.delete(record);
 }
-
-const selections = new WeakMap<object, Map<unknown, readonly unknown[]>>();
 
 /**
  * The record's values that pass `test`, in order: worked out once per record and test, so a record
