@@ -5,35 +5,19 @@ import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherSt
 import { withoutPersonalData } from './privacy';
 import { announcementsKept, emptyNight, lobbyRoomId, signInKey, type SetupItem } from './state';
 import { carryLiveIndex } from './live-index';
-import { copyRecord, setKey, valuesOf } from './records';
+import { copyRecord, setKey, valuesOf, type Ownership } from './records';
+
+export { Ownership } from './records';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
   return evolveAll(state, [event]);
-}
-
-/**
- * The right to change a state's big records in place, for one holder of a chain of states that
- * gives up each state as soon as it has evolved it (the simulator's night). Why: an evolve that
- * changes one visit copies the whole visits record (thousands of keys), and a night has thousands
- * of evolves, so copying is most of a simulated night. With an owner, evolve copies a record once,
- * the first time it changes it, and afterwards changes its own copy in place.
- * The holder must not read a state again once it has passed it to evolveAll with the owner, nor
- * let anyone else keep it: before it shows a state to others (who may keep it), it calls share().
- */
-export class Ownership {
-  /** The records this owner's evolves made that nobody else has seen. */
-  private mine = new WeakSet<object>();
-  owns(record: object): boolean { return this.mine.has(record); }
-  take(record: object): void { this.mine.add(record); }
-  /** The current state is shown to others: from now on its records are copied before they change. */
-  share(): void { this.mine = new WeakSet(); }
 }
 
 export function evolveAll(state: NightState, events: readonly NightEvent[], owner?: Ownership): NightState {
   const b = new Batch(owner);
   let next = state;
   for (const event of events) next = apply(next, event, b);
-  if (next !== state && !b.replacedAll) carryLiveIndex(state, next, b.visitsBefore, b.checkInsBefore);
+  if (next !== state && !b.replacedAll) carryLiveIndex(state, next, b.visitsBefore, b.checkInsBefore, owner);
   return next;
 }
 
