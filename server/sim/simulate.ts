@@ -6,7 +6,7 @@
 import type { Bundle } from '../../shared/bundle';
 import { epochToLocal, localToEpoch, minute } from '../../shared/clock';
 import { decide, offerTimeoutMs } from '../../shared/domain/decide';
-import { evolveAll } from '../../shared/domain/evolve';
+import { evolveAll, Ownership } from '../../shared/domain/evolve';
 import { dispatch, expectedConferenceMs, familyBusyWith, forecastOf, routingRules, walkMs } from '../../shared/domain/routing';
 import { emptyNight, lobbyRoomId, type EscortTask, type NightState } from '../../shared/domain/state';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
@@ -84,6 +84,11 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
   const totalFamilies = events.size;
   let arrived = 0;
 
+  // Each state of the night is dropped for the next as soon as the next is made, so evolve may change
+  // the records it copied in place (see Ownership): copying every visit at every command would be
+  // most of the night's work. States shown to `observe` are shared first, as it may keep them.
+  const owner = new Ownership();
+
   // The simulator's own notes on tasks, from the events it applies, instead of reading every task
   // of the night after each event: each visit's tasks in the order they were created, and the tasks
   // ever offered (only escortOffered and interpreterOffered make a task 'offered').
@@ -104,11 +109,13 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     const full = { ...command, commandId: `sim-${++commandCount}` } as Command | SystemCommand;
     const decision = decide(state, full, { now, actor });
     if (decision.ok) {
-      const before = state;
-      state = evolveAll(state, decision.events);
+      // The tasks these events create (asked before evolving: the state before is given up).
+      const fresh = new Set<string>();
+      for (const e of decision.events) if ('taskId' in e && !state.tasks[e.taskId]) fresh.add(e.taskId);
+      state = evolveAll(state, decision.events, owner);
       for (const e of decision.events) {
         if (!('taskId' in e)) continue;
-        if (!before.tasks[e.taskId]) {
+        if (fresh.has(e.taskId)) {
           const visitId = state.tasks[e.taskId].visitId;
           const list = tasksOfVisit.get(visitId);
           if (!list) tasksOfVisit.set(visitId, [e.taskId]);
@@ -305,7 +312,10 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     if (anyOffered()) run({ type: 'tick' }, system);
     if (events.peekTime() !== now) {
       settle(); // once per instant, after everything that happened in it
-      options.observe?.(state, now);
+      if (options.observe) {
+        owner.share();
+        options.observe(state, now);
+      }
     }
   }
   options.onProgress?.(1);

@@ -5,17 +5,19 @@ import type { CheckIn, EscortTask, NightEvent, NightState, StaffState, TeacherSt
 import { withoutPersonalData } from './privacy';
 import { announcementsKept, emptyNight, lobbyRoomId, signInKey, type SetupItem } from './state';
 import { carryLiveIndex } from './live-index';
-import { copyRecord, setKey, valuesOf } from './records';
+import { copyRecord, setKey, valuesOf, type Ownership } from './records';
+
+export { Ownership } from './records';
 
 export function evolve(state: NightState, event: NightEvent): NightState {
   return evolveAll(state, [event]);
 }
 
-export function evolveAll(state: NightState, events: readonly NightEvent[]): NightState {
-  const b = new Batch();
+export function evolveAll(state: NightState, events: readonly NightEvent[], owner?: Ownership): NightState {
+  const b = new Batch(owner);
   let next = state;
   for (const event of events) next = apply(next, event, b);
-  if (next !== state && !b.replacedAll) carryLiveIndex(state, next, b.visitIds, b.familyIds);
+  if (next !== state && !b.replacedAll) carryLiveIndex(state, next, b.visitsBefore, b.checkInsBefore, owner);
   return next;
 }
 
@@ -276,27 +278,33 @@ function withSetupItem(state: NightState, item: SetupItem): NightState {
 
 /**
  * The events of one evolveAll: each record of the state (visits, check-ins, …) is copied once, on its
- * first change, then changed in place (the states in between are never seen outside). It notes
- * which visits and check-ins changed, for the engine's index (live-index.ts).
+ * first change, then changed in place (the states in between are never seen outside); a record the
+ * owner already owns is not copied at all. It notes the visits and check-ins it changed, as they were
+ * before, for the engine's index (live-index.ts): with an owner, the state before may no longer show them.
  */
 class Batch {
-  readonly visitIds = new Set<string>();
-  readonly familyIds = new Set<string>();
+  /** id → the visit before this batch (undefined: new), for every visit the batch changed. */
+  readonly visitsBefore = new Map<string, Visit | undefined>();
+  /** familyId → the check-in before this batch (undefined: new), for every check-in the batch changed. */
+  readonly checkInsBefore = new Map<string, CheckIn | undefined>();
   /** An event replaced the visits or check-ins wholesale: the index is built afresh. */
   replacedAll = false;
   private owned = new Set<object>();
 
+  constructor(private readonly owner?: Ownership) {}
+
   private own<T extends object>(record: Record<string, T>): Record<string, T> {
     if (this.owned.has(record)) return record;
-    const copy = copyRecord(record);
-    this.owned.add(copy);
-    return copy;
+    const mine = this.owner?.owns(record) ? record : copyRecord(record);
+    this.owned.add(mine);
+    this.owner?.take(mine);
+    return mine;
   }
 
   withVisit(state: NightState, visit: Visit): NightState {
+    if (!this.visitsBefore.has(visit.id)) this.visitsBefore.set(visit.id, state.visits[visit.id]);
     const visits = this.own(state.visits);
     setKey(visits, visit.id, visit);
-    this.visitIds.add(visit.id);
     return { ...state, visits };
   }
   withTeacher(state: NightState, id: string, patch: Partial<TeacherState>): NightState {
@@ -305,9 +313,9 @@ class Batch {
     return { ...state, teachers };
   }
   putCheckIn(state: NightState, checkIn: CheckIn): NightState {
+    if (!this.checkInsBefore.has(checkIn.familyId)) this.checkInsBefore.set(checkIn.familyId, state.checkIns[checkIn.familyId]);
     const checkIns = this.own(state.checkIns);
     setKey(checkIns, checkIn.familyId, checkIn);
-    this.familyIds.add(checkIn.familyId);
     return { ...state, checkIns };
   }
   withCheckIn(state: NightState, id: string, patch: Partial<CheckIn>): NightState {

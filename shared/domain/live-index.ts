@@ -3,8 +3,8 @@
 // came from, updated for the few visits its events changed, so a night of n events costs O(n), not
 // O(n × visits). States are immutable: an index is never changed once built, it is copied where it
 // differs (only the touched maps and lists).
-import type { NightState, Visit } from './state';
-import { valuesOf } from './records';
+import type { CheckIn, NightState, Visit } from './state';
+import { valuesOf, type Ownership } from './records';
 
 export interface LiveIndex {
   /** teacherId → waiting visits, in the order of state.visits; teachers in the order of their first one. */
@@ -68,32 +68,39 @@ const holdsSlot = (state: NightState, v: Visit) =>
   v.bookedAt !== null && v.status !== 'inConference' && state.checkIns[v.familyId].leftAt === null;
 
 /**
- * Gives `next` (evolved from `base`) its index, from base's if base has one. `visitIds` and
- * `familyIds`: every visit and check-in the events may have changed or added; nothing else may
- * differ in next.visits and next.checkIns. A family leaving (rare) rebuilds the index.
+ * Gives `next` (evolved from `base`) its index, from base's if base has one. `visitsBefore` and
+ * `checkInsBefore`: every visit and check-in the events may have changed or added, as it was in base
+ * (undefined: not there); nothing else may differ in next.visits and next.checkIns. They are passed
+ * in, not read from base, because an evolve with an owner changes base's records in place.
+ * With an owner, the maps and lists this function made for the owner's earlier states are changed
+ * in place too (base is given up), instead of copying, say, every family's count at every call.
+ * A family leaving (rare) rebuilds the index.
  */
-export function carryLiveIndex(base: NightState, next: NightState, visitIds: Iterable<string>, familyIds: Iterable<string>): void {
+export function carryLiveIndex(
+  base: NightState, next: NightState, visitsBefore: ReadonlyMap<string, Visit | undefined>, checkInsBefore: ReadonlyMap<string, CheckIn | undefined>,
+  owner?: Ownership,
+): void {
   const from = indexes.get(base);
   if (!from || indexes.has(next)) return;
-  for (const f of familyIds) {
-    const before = base.checkIns[f];
+  for (const [f, before] of checkInsBefore) {
     if (before && before.leftAt !== next.checkIns[f]?.leftAt) return; // built afresh when asked
   }
   const index: LiveIndex = { ...from };
-  const copied = new Set<unknown>(); // the maps and lists this index no longer shares with base's
+  const copied = new Set<unknown>(); // the maps and lists this index may change (not shared with a kept state)
+  const mine = <X extends object>(x: X): X => {
+    copied.add(x);
+    owner?.take(x);
+    return x;
+  };
   const own = <M extends Map<string, unknown>>(map: M): M => {
     if (copied.has(map)) return map;
-    const copy = new Map(map) as M;
-    copied.add(copy);
-    return copy;
+    return mine(owner?.owns(map) ? map : (new Map(map) as M));
   };
   const list = <T>(map: Map<string, T[]>, key: string): T[] => {
     let l = map.get(key);
-    if (!l || !copied.has(l)) {
-      l = l ? [...l] : [];
-      map.set(key, l);
-      copied.add(l);
-    }
+    if (l && (copied.has(l) || owner?.owns(l))) return mine(l);
+    l = mine(l ? [...l] : []);
+    map.set(key, l);
     return l;
   };
   const remove = <T>(map: Map<string, T[]>, key: string, found: (x: T) => boolean) => {
@@ -111,8 +118,7 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
   };
   let reorder = false; // a teacher's first waiting visit changed
 
-  for (const id of visitIds) {
-    const old = base.visits[id];
+  for (const [id, old] of visitsBefore) {
     const now = next.visits[id];
     if (old === now) continue;
     if (!old && !index.order.has(id)) {
@@ -134,7 +140,8 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
         remove(index.busy = own(index.busy), old.familyId, sameId);
         if (old.interpreterId) remove(index.interpreting = own(index.interpreting), old.interpreterId, sameId);
       }
-      if ((old.status === 'waiting' || old.status === 'called') && holdsSlot(base, old)) {
+      // Whether old held a slot in base: the family's leftAt is the same in next (checked above).
+      if ((old.status === 'waiting' || old.status === 'called') && holdsSlot(next, old)) {
         remove(index.bookedByTeacher = own(index.bookedByTeacher), old.teacherId, (slot) => slot === old.bookedAt);
         remove(index.bookedByFamily = own(index.bookedByFamily), old.familyId, (slot) => slot === old.bookedAt);
       }
@@ -159,7 +166,7 @@ export function carryLiveIndex(base: NightState, next: NightState, visitIds: Ite
     }
   }
   // Teachers stay in the order of their first waiting visit, as a fresh build lists them.
-  if (reorder) index.waitingByTeacher = new Map([...index.waitingByTeacher].sort(([, a], [, b]) => seq(a[0]) - seq(b[0])));
+  if (reorder) index.waitingByTeacher = mine(new Map([...index.waitingByTeacher].sort(([, a], [, b]) => seq(a[0]) - seq(b[0]))));
   indexes.set(next, index);
 }
 

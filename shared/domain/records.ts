@@ -22,7 +22,7 @@ export function valuesOf<T>(record: Readonly<Record<string, T>>): T[] {
   return values;
 }
 
-/** A copy to change with setKey before anyone else sees it. */
+/** A copy to change with setKey before anyone else sees it (or a record evolve's owner owns: evolve.ts). */
 export function copyRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
   const keys = keysOf(record);
   const copy: Record<string, T> = {};
@@ -31,13 +31,14 @@ export function copyRecord<T>(record: Readonly<Record<string, T>>): Record<strin
   return copy;
 }
 
-/** Sets a key of a copy from copyRecord, keeping its key list. */
+const selections = new WeakMap<object, Map<unknown, readonly unknown[]>>();
+
+/** Sets a key of a copy from copyRecord, keeping its key list (and forgetting valuesWhere's answers for it). */
 export function setKey<T>(record: Record<string, T>, key: string, value: T): void {
   if (!Object.hasOwn(record, key)) keyLists.set(record, [...keysOf(record), key]);
   record[key] = value;
+  selections.delete(record);
 }
-
-const selections = new WeakMap<object, Map<unknown, readonly unknown[]>>();
 
 /**
  * The record's values that pass `test`, in order: worked out once per record and test, so a record
@@ -49,4 +50,23 @@ export function valuesWhere<T>(record: Readonly<Record<string, T>>, test: (value
   let values = byTest.get(test) as readonly T[] | undefined;
   if (!values) byTest.set(test, (values = valuesOf(record).filter(test)));
   return values;
+}
+
+/**
+ * The right to change a state's big records in place, for one holder of a chain of states that
+ * gives up each state as soon as it has evolved it (the simulator's night). Why: an evolve that
+ * changes one visit copies the whole visits record (thousands of keys), and a night has thousands
+ * of evolves, so copying is most of a simulated night. With an owner, evolve copies a record once,
+ * the first time it changes it, and afterwards changes its own copy in place (likewise the maps and
+ * lists of the engine's index: live-index.ts).
+ * The holder must not read a state again once it has passed it to evolveAll with the owner, nor
+ * let anyone else keep it: before it shows a state to others (who may keep it), it calls share().
+ */
+export class Ownership {
+  /** The records this owner's evolves made that nobody else has seen. */
+  private mine = new WeakSet<object>();
+  owns(record: object): boolean { return this.mine.has(record); }
+  take(record: object): void { this.mine.add(record); }
+  /** The current state is shown to others: from now on its records are copied before they change. */
+  share(): void { this.mine = new WeakSet(); }
 }
