@@ -66,14 +66,20 @@ function apply(state: NightState, event: NightEvent, b: Batch): NightState {
     }
     case 'conferenceStarted': {
       const visit = s.visits[event.visitId];
+      // Read before the batch changes the teacher (in place, within one batch).
+      const previousEnd = s.teachers[visit.teacherId].lastEndedAt ?? null;
       const next = b.withVisit(s, { ...visit, status: 'inConference', startedAt: at, calledAt: visit.calledAt ?? at });
-      return b.withTeacher(next, visit.teacherId, { calledVisitId: null, conferenceVisitId: visit.id, lateUntil: null });
+      const started = b.withTeacher(next, visit.teacherId, { calledVisitId: null, conferenceVisitId: visit.id, lateUntil: null, lastEndedAt: null });
+      // A changeover: the teacher's last conference ended just before, and this family was already waiting.
+      if (previousEnd === null || visit.queuedAt > previousEnd) return started;
+      const seen = s.changeovers ?? { count: 0, totalMs: 0 };
+      return { ...started, changeovers: { count: seen.count + 1, totalMs: seen.totalMs + Math.max(0, at - previousEnd) } };
     }
     case 'conferenceEnded': {
       const visit = s.visits[event.visitId];
       const roomId = s.setup!.teachers[visit.teacherId].roomId;
       let next = b.withVisit(s, { ...visit, status: 'done', endedAt: at });
-      next = b.withTeacher(next, visit.teacherId, { conferenceVisitId: null });
+      next = b.withTeacher(next, visit.teacherId, { conferenceVisitId: null, lastEndedAt: at });
       next = b.withCheckIn(next, visit.familyId, { roomId, freeSince: at });
       if (visit.interpreterId) next = b.withStaff(next, visit.interpreterId, { roomId });
       // The interpretation is over with the conference, whether or not the interpreter tapped "done".

@@ -407,32 +407,14 @@ function appointmentsOf(setup: Bundle) {
   return list;
 }
 
-const turnovers = new WeakMap<NightState, number>();
-
 /**
  * Tonight's typical changeover: the time between one conference ending and the next starting when
  * the next family was already waiting (calling, walking, settling in). Learned like conference length.
  */
 export function turnoverMs(state: NightState): number {
-  let cached = turnovers.get(state);
-  if (cached !== undefined) return cached;
-  const byTeacher = new Map<string, Visit[]>();
-  for (const v of valuesOf(state.visits)) if (v.startedAt !== null) push(byTeacher, v.teacherId, v);
-  let total = 0;
-  let count = 0;
-  for (const list of byTeacher.values()) {
-    list.sort((a, b) => a.startedAt! - b.startedAt!);
-    for (let i = 1; i < list.length; i++) {
-      const previousEnd = list[i - 1].endedAt;
-      if (previousEnd === null || list[i].queuedAt > previousEnd) continue; // the teacher was simply free
-      total += Math.max(0, list[i].startedAt! - previousEnd);
-      count++;
-    }
-  }
+  const seen = state.changeovers ?? { count: 0, totalMs: 0 };
   const k = routingRules.priorWeight;
-  cached = (routingRules.priorTurnoverMs * k + total) / (k + count);
-  turnovers.set(state, cached);
-  return cached;
+  return (routingRules.priorTurnoverMs * k + seen.totalMs) / (k + seen.count);
 }
 
 const firstSlots = new WeakMap<Bundle, Map<string, number>>();

@@ -70,6 +70,8 @@ export interface TeacherState {
   breakUntil: number | null;
   /** "Running late": not free before then, whatever the current conference says. */
   lateUntil: number | null;
+  /** When this teacher's last conference ended, until the next one starts (for the changeovers). */
+  lastEndedAt?: number | null;
 }
 
 export type StaffStatus = 'available' | 'break' | 'off';
@@ -122,6 +124,11 @@ export interface NightState {
   ticketsIssued: number;
   /** Conference lengths seen tonight, so estimates learn how long conferences really take. */
   finished: { count: number; totalMs: number };
+  /**
+   * Changeovers seen tonight: from a conference's end to the next one's start at that teacher, when
+   * the next family was already waiting (absent in nights saved before it was kept: none seen).
+   */
+  changeovers?: { count: number; totalMs: number };
   /** Time of the last event: the night's clock as far as the pure core knows it. */
   clock: number;
   /**

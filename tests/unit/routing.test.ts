@@ -10,7 +10,7 @@ import type { Bundle } from '../../shared/bundle';
 import { localToEpoch, minute } from '../../shared/clock';
 import { decide, noShowAfterMs, offerTimeoutMs, type Decision } from '../../shared/domain/decide';
 import { evolveAll } from '../../shared/domain/evolve';
-import { dispatch, expectedConferenceMs, forecast, type Proposal } from '../../shared/domain/routing';
+import { dispatch, expectedConferenceMs, forecast, turnoverMs, type Proposal } from '../../shared/domain/routing';
 import { emptyNight, type NightEvent, type NightState } from '../../shared/domain/state';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { buildBundle, type BundleSpec } from '../helpers/bundle-generator';
@@ -302,6 +302,31 @@ describe('estimated starts', () => {
     // ...and F2's other conference is expected after it, never at the same time
     const other = call.visitId === 'F2:T1' ? 'F2:T2' : 'F2:T1';
     expect(starts.get(other)!).toBeGreaterThanOrEqual(call.expectedStart + expectedConferenceMs(night.state));
+  });
+
+  it('learn tonight\'s changeover between conferences, counting only families who were already waiting', () => {
+    // Given T1 sees F1 from 17:03 to 17:15 while F2 waits (since 17:05), and F2's conference starts at 17:20
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }],
+      families: [{ id: 'F1', teacherIds: ['T1'] }, { id: 'F2', teacherIds: ['T1'] }, { id: 'F3', teacherIds: ['T1'] }],
+    });
+    const prior = turnoverMs(night.state);
+    night.checkIn('F1');
+    night.callNext('T1');
+    night.at('17:03').start('F1:T1');
+    night.at('17:05').checkIn('F2');
+    night.at('17:15').end('F1:T1');
+    night.callNext('T1');
+    night.at('17:20').start('F2:T1');
+    // Then the 5-minute changeover counts, alongside the prior's five of a minute each
+    expect(minutes(turnoverMs(night.state))).toBeCloseTo((5 * minutes(prior) + 5) / 6, 6);
+    // When F3 only comes after F2's conference has ended, the teacher's wait for F3 is no changeover
+    const learned = turnoverMs(night.state);
+    night.at('17:30').end('F2:T1');
+    night.at('17:40').checkIn('F3');
+    night.callNext('T1');
+    night.at('17:43').start('F3:T1');
+    expect(turnoverMs(night.state)).toBe(learned);
   });
 
   /**
