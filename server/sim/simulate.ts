@@ -7,7 +7,7 @@ import type { Bundle } from '../../shared/bundle';
 import { epochToLocal, localToEpoch, minute } from '../../shared/clock';
 import { decide, offerTimeoutMs } from '../../shared/domain/decide';
 import { evolveAll, Ownership } from '../../shared/domain/evolve';
-import { dispatch, expectedConferenceMs, familyBusyWith, forecastOf, routingRules, walkMs } from '../../shared/domain/routing';
+import { dispatch, expectedConferenceMs, familyBusyWith, routingRules, walkMs } from '../../shared/domain/routing';
 import { emptyNight, lobbyRoomId, type EscortTask, type NightState } from '../../shared/domain/state';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { MinHeap } from '../../shared/heap';
@@ -271,12 +271,10 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
         const teacherIds = inputs.visits.get(event.familyId)!.map((v) => v.teacherId);
         const ok = run({ type: 'checkIn', familyId: event.familyId, teacherIds } , kiosk);
         if (ok.ok) {
-          // The estimates the family is given at check-in (the night played forward as far as their visits).
-          const visitIds = state.checkIns[event.familyId].visitIds;
-          const starts = forecastOf(state, now, visitIds);
-          for (const id of visitIds) {
-            const s = starts.get(id);
-            if (s !== undefined) estimatesAtCheckIn.set(id, s);
+          // The estimates the family was given at check-in (decide plays the night forward as far as their visits).
+          for (const id of state.checkIns[event.familyId].visitIds) {
+            const promised = state.visits[id].promisedAt;
+            if (promised !== undefined) estimatesAtCheckIn.set(id, promised);
           }
         }
         if (++arrived % 25 === 0) options.onProgress?.(arrived / totalFamilies);

@@ -5,7 +5,7 @@ import { localToEpoch, minute } from '../clock';
 import type { Actor, Command, SystemCommand } from '../protocol';
 import { authorize } from './authorize';
 import { headsUpDue } from './activities';
-import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, interpreterFor, needsInterpreter, walkMs } from './routing';
+import { dispatch, expectedConferenceMs, familyBusyWith, familyFree, forecast, forecastOf, interpreterFor, needsInterpreter, walkMs } from './routing';
 import { alertDueAt } from './coordinator';
 import { deviceIds, signInKey, visitIdOf, type CheckIn, type EscortTask, type NightEvent, type NightState, type SetupItem, type Visit } from './state';
 import { evolve } from './evolve';
@@ -53,7 +53,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       if (!family) return refuse('not_found', 'refusal.familyNotFound');
       if (state.checkIns[family.id]) return refuse('already_checked_in', 'refusal.alreadyCheckedIn');
       const checkedIn = familyCheckedIn(state, setup, family.id, command, at);
-      return 'type' in checkedIn ? accept(checkedIn) : checkedIn;
+      return 'type' in checkedIn ? accept(withPromisedStarts(state, checkedIn)) : checkedIn;
     }
 
     case 'registerWalkIn': {
@@ -71,7 +71,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       // Checked in against the night as it will be once the family is registered.
       const withFamily = evolve(state, registered);
       const checkedIn = familyCheckedIn(withFamily, withFamily.setup!, family.id, command, at);
-      return 'type' in checkedIn ? accept(registered, checkedIn) : checkedIn;
+      return 'type' in checkedIn ? accept(registered, withPromisedStarts(withFamily, checkedIn)) : checkedIn;
     }
 
     case 'callFamily': {
@@ -426,6 +426,23 @@ function familyCheckedIn(
       visitId: visitIdOf(family.id, teacherId), teacherId, studentIds: byTeacher.get(teacherId)!,
       bookedAt: bookedSlot(setup, family.id, teacherId),
     })),
+  };
+}
+
+/**
+ * The check-in with the estimated start of each visit, as the family's page will show it: the night
+ * played forward with the family in it. Kept with the visits, so the engine can keep the order the
+ * family was told and the report can say how good the estimates were.
+ */
+function withPromisedStarts(state: NightState, checkedIn: NightEvent): NightEvent {
+  if (checkedIn.type !== 'familyCheckedIn') return checkedIn;
+  const starts = forecastOf(evolve(state, checkedIn), checkedIn.at, checkedIn.visits.map((v) => v.visitId));
+  return {
+    ...checkedIn,
+    visits: checkedIn.visits.map((v) => {
+      const promisedAt = starts.get(v.visitId);
+      return promisedAt === undefined ? v : { ...v, promisedAt };
+    }),
   };
 }
 

@@ -48,7 +48,7 @@ function apply(state: NightState, event: NightEvent, b: Batch): NightState {
         next = b.withVisit(next, {
           id: v.visitId, familyId: event.familyId, teacherId: v.teacherId, studentIds: v.studentIds,
           status: 'waiting', bookedAt: v.bookedAt, queuedAt: at, calledAt: null, startedAt: null, endedAt: null,
-          interpreterId: null, noShows: 0,
+          interpreterId: null, noShows: 0, ...(v.promisedAt !== undefined ? { promisedAt: v.promisedAt } : {}),
         });
       }
       const checkIn: CheckIn = {

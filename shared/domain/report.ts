@@ -7,7 +7,11 @@ export interface NightReport {
   night: { id: string; name: string; date: string; timezone: string; phase: string; purged: boolean };
   families: { invited: number; attended: number; walkIns: number; leftEarly: number };
   visits: { total: number; done: number; cancelled: number; noShows: number };
-  waits: { count: number; medianMinutes: number | null; p90Minutes: number | null; maxMinutes: number | null; histogram: { label: string; count: number }[] };
+  waits: {
+    count: number; medianMinutes: number | null; p90Minutes: number | null; maxMinutes: number | null; histogram: { label: string; count: number }[];
+    /** How far the estimated start each family was given at check-in was from the real start, on average. */
+    estimateErrorMinutes: number | null;
+  };
   teachers: { id: string; name: string; conferences: number; conferenceMinutes: number; medianWaitMinutes: number | null; maxWaitMinutes: number | null; stillWaiting: number }[];
   interpreters: { id: string; name: string; conferences: number; minutes: number }[];
   languages: { language: string; families: number; withInterpreter: number }[];
@@ -53,6 +57,7 @@ export function nightReport(state: NightState): NightReport | null {
     languages.set(c.language, entry);
   }
   const checkIns = Object.values(state.checkIns);
+  const estimateErrors = visits.filter((v) => v.promisedAt !== undefined && v.startedAt !== null).map((v) => Math.abs(v.startedAt! - v.promisedAt!));
   return {
     night: { id: setup.event.id, name: setup.event.name, date: setup.event.date, timezone: setup.event.timezone, phase: state.phase, purged: state.purgedAt !== undefined },
     families: {
@@ -69,6 +74,7 @@ export function nightReport(state: NightState): NightReport | null {
       histogram: buckets.map(([from, to]) => ({
         label: to === Infinity ? `${from}+` : `${from}–${to}`, count: waits.filter((w) => w >= from && w < to).length,
       })),
+      estimateErrorMinutes: estimateErrors.length ? minutesOf(estimateErrors.reduce((a, b) => a + b, 0) / estimateErrors.length) : null,
     },
     teachers, interpreters,
     languages: [...languages].map(([language, e]) => ({ language, families: e.families, withInterpreter: e.withInterpreter.size })).sort((a, b) => b.families - a.families || a.language.localeCompare(b.language)),

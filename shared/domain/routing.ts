@@ -38,6 +38,12 @@ export const routingRules = {
   furtherConferenceWeight: 4,
   /** How much a minute until a pair's conference could start weighs against calling that pair. */
   delayWeight: 1,
+  /**
+   * Calling a family out of the order of the estimates they were given at check-in weighs as this
+   * much more waiting: their page keeps pointing to the same next room and their estimates hold,
+   * while a teacher with nobody else to see still calls them.
+   */
+  promisedOrderMs: 10 * minute,
   /** A teacher waits at most this long for a better-suited family before seeing another. */
   idleToleranceMs: 1 * minute,
   /** A booked slot counts as due this long before it starts. */
@@ -194,6 +200,8 @@ interface Candidate {
   remainingMs: number;
   waitingSince: number;
   interpreter: InterpreterSlot | null;
+  /** The family was told another of their conferences, still to come, would be before this one. */
+  outOfOrder: boolean;
 }
 
 function priorityKey(c: Candidate, at: number): number {
@@ -201,7 +209,7 @@ function priorityKey(c: Candidate, at: number): number {
   if (front !== null) return front;
   const b = c.visit.bookedAt;
   if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
-  return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince);
+  return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince) + (c.outOfOrder ? routingRules.promisedOrderMs : 0);
 }
 
 /** A present booked family whose slot this conference would make them miss. */
@@ -370,7 +378,10 @@ function rankedPairs(state: NightState, now: number) {
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter });
+      candidates.push({
+        visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
+        outOfOrder: promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting'),
+      });
     }
     const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
@@ -380,6 +391,25 @@ function rankedPairs(state: NightState, now: number) {
   const ranked = { now, pairs, interpreters };
   pairsCache.set(state, ranked);
   return ranked;
+}
+
+const none: readonly string[] = [];
+const promisedBeforeCache = new WeakMap<Visit, readonly string[]>();
+
+/**
+ * The family's other conferences (ids) they were told at check-in would start before this one.
+ * Promises never change, so this is worked out once per visit.
+ */
+function promisedBefore(state: NightState, visit: Visit): readonly string[] {
+  const promised = visit.promisedAt;
+  if (promised === undefined) return none;
+  let before = promisedBeforeCache.get(visit);
+  if (!before) {
+    const ids = state.checkIns[visit.familyId]?.visitIds ?? [];
+    before = ids.length < 2 ? none : ids.filter((id) => { const o = state.visits[id]; return o !== visit && o.promisedAt !== undefined && o.promisedAt < promised; });
+    promisedBeforeCache.set(visit, before);
+  }
+  return before;
 }
 
 /**
@@ -608,7 +638,8 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter });
+      const outOfOrder = promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
+      candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
       ?? choose(candidates, freeAt, freeAt, null);

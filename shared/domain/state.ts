@@ -14,6 +14,11 @@ export interface Visit {
   status: VisitStatus;
   /** The booked slot (epoch ms), or null for a walk-in. */
   bookedAt: number | null;
+  /**
+   * The estimated start the family was given when they checked in (absent: none could be made). The
+   * engine keeps a family's conferences in the order they were told where it can (routing.ts).
+   */
+  promisedAt?: number;
   /** When the visit joined (or, after a no-show, rejoined) the line. */
   queuedAt: number;
   calledAt: number | null;
@@ -189,7 +194,7 @@ export type NightEvent =
   | E<'nightClosed'>
   | E<'familyCheckedIn', {
       familyId: string; ticket: string; language: string; wantsInterpreter: boolean; wantsEscort: boolean;
-      visits: { visitId: string; teacherId: string; studentIds: string[]; bookedAt: number | null }[];
+      visits: { visitId: string; teacherId: string; studentIds: string[]; bookedAt: number | null; promisedAt?: number }[];
     }>
   | E<'familyCalled', { visitId: string; interpreterId: string | null }>
   | E<'conferenceStarted', { visitId: string }>

@@ -440,6 +440,7 @@ export const ar = {
   "report.median": "الوسيط",
   "report.p90": "9 من كل 10 انتظروا على الأكثر",
   "report.max": "الأطول",
+  "report.estimateError": "التقديرات عند تسجيل الوصول: متوسط الخطأ",
   "report.minutes": "{n} دقيقة",
   "report.waitBucket": "{label} دقيقة",
   "report.teachers": "عبء المعلّمين",

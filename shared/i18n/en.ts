@@ -431,6 +431,7 @@ export const en = {
   'report.median': 'Median',
   'report.p90': '9 in 10 waited at most',
   'report.max': 'Longest',
+  'report.estimateError': 'Estimates at check-in: average error',
   'report.minutes': '{n} min',
   'report.waitBucket': '{label} min',
   'report.teachers': 'Teacher load',

@@ -440,6 +440,7 @@ export const es = {
   "report.median": "Mediana",
   "report.p90": "9 de cada 10 esperaron como máximo",
   "report.max": "La más larga",
+  "report.estimateError": "Estimaciones al registrarse: error medio",
   "report.minutes": "{n} min",
   "report.waitBucket": "{label} min",
   "report.teachers": "Carga de los maestros",

@@ -440,6 +440,7 @@ export const ht = {
   "report.median": "Medyàn",
   "report.p90": "9 sou 10 tann pou pi plis",
   "report.max": "Pi long",
+  "report.estimateError": "Estimasyon lè w anrejistre: erè an mwayèn",
   "report.minutes": "{n} min",
   "report.waitBucket": "{label} min",
   "report.teachers": "Chaj travay pwofesè yo",

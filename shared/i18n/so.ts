@@ -440,6 +440,7 @@ export const so = {
   "report.median": "Dhexdhexaad",
   "report.p90": "10-kii qof 9 waxay sugeen ugu badnaan",
   "report.max": "Ugu dheer",
+  "report.estimateError": "Qiyaasaha marka la diiwaangeliyo: celceliska qaladka",
   "report.minutes": "{n} daqiiqo",
   "report.waitBucket": "{label} daqiiqo",
   "report.teachers": "Culayska macallimiinta",

@@ -440,6 +440,7 @@ export const vi = {
   "report.median": "Trung vị",
   "report.p90": "9 trên 10 người chờ tối đa",
   "report.max": "Lâu nhất",
+  "report.estimateError": "Ước tính lúc đăng ký: sai số trung bình",
   "report.minutes": "{n} phút",
   "report.waitBucket": "{label} phút",
   "report.teachers": "Khối lượng của giáo viên",

@@ -203,6 +203,8 @@ test('the report after the night: figures, a CSV of every visit, printable, and 
   await expect(page).toHaveURL(/\/coordinator\/report$/);
   await expect(page.getByTestId('report-attended')).toHaveText('2');
   await expect(page.getByTestId('report-held')).toHaveText('1');
+  // How far the estimates the families were given at check-in were from the real start.
+  await expect(page.getByTestId('report-estimate-error')).toHaveText(/^\d+ min/);
   await expect(page.getByText('read twenty minutes every night')).toBeVisible();
   await page.screenshot({ path: shot('coordinator-report'), fullPage: true });
 

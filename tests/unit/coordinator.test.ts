@@ -213,6 +213,10 @@ describe('after the night', () => {
     expect(report.teachers.find((t) => t.id === 'T001')).toMatchObject({ conferences: 2, conferenceMinutes: 28, stillWaiting: 1 });
     expect(report.waits.histogram.reduce((s, b) => s + b.count, 0)).toBe(3);
     expect(report.commitments).toHaveLength(3);
+    // Every family was given estimates at check-in; the report says how far off they were.
+    const started = Object.values(night.state.visits).filter((v) => v.startedAt !== null);
+    expect(started.every((v) => v.promisedAt !== undefined)).toBe(true);
+    expect(report.waits.estimateErrorMinutes).toBe(Math.round(started.reduce((sum, v) => sum + Math.abs(v.startedAt! - v.promisedAt!), 0) / started.length / minute));
 
     // Not while the night is open.
     expect(night.when({ type: 'purgePersonalData' }, coordinator)).toMatchObject({ ok: false, code: 'conflict' });

@@ -218,6 +218,72 @@ describe('among walk-ins', () => {
   });
 });
 
+// ---- (a3) the order a family was told ------------------------------------------------------------
+
+describe('the order a family was told at check-in', () => {
+  /**
+   * T1 (A1) sees X1 from 17:00 and T2 (A2) sees X2 from 17:02 (both expected to take 15 minutes); T3
+   * (B1) sees X3 from 17:06. F comes at 17:05 for T1 and T2, and is told T1 first (T1 is free first).
+   * If `withG`, G comes at 17:06 for T2 and T3. X2's conference ends early, at 17:10.
+   */
+  function toldT1First(withG: boolean): Night {
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }, { id: 'T2', roomId: 'A2' }, { id: 'T3', roomId: 'B1' }],
+      families: [
+        { id: 'X1', teacherIds: ['T1'] }, { id: 'X2', teacherIds: ['T2'] }, { id: 'X3', teacherIds: ['T3'] },
+        { id: 'F', teacherIds: ['T1', 'T2'] }, { id: 'G', teacherIds: ['T2', 'T3'] },
+      ],
+    });
+    night.checkIn('X1', 'X2', 'X3');
+    for (const t of ['T1', 'T2', 'T3']) night.callNext(t);
+    night.start('X1:T1');
+    night.at('17:02').start('X2:T2');
+    night.at('17:05').checkIn('F');
+    night.at('17:06').start('X3:T3');
+    if (withG) night.checkIn('G');
+    night.at('17:10').end('X2:T2');
+    return night;
+  }
+
+  it('is kept: the teacher free early sees another family, and the family goes where they were told first', () => {
+    const night = toldT1First(true);
+    // Given F was told T1 first
+    expect(night.state.visits['F:T1'].promisedAt).toBe(night.time('17:15'));
+    expect(night.state.visits['F:T2'].promisedAt!).toBeGreaterThan(night.time('17:15'));
+    // When T2 is free at 17:10, with F (here since 17:05) and G (since 17:06) both waiting for T2
+    // Then T2 sees G, and F is called for T1, as their page said
+    expect(night.proposalFor('T2')?.visitId).toBe('G:T2');
+    expect(night.proposalFor('T1')?.visitId).toBe('F:T1');
+  });
+
+  it('is kept even when the teacher free early has nobody else, if the first teacher is nearly free', () => {
+    // Given only F waits for T2 when T2 is free at 17:10, T1 being expected free at 17:15
+    const night = toldT1First(false);
+    // Then F is still called for T1, as told
+    expect(night.proposalFor('T1')?.visitId).toBe('F:T1');
+    expect(night.proposalFor('T2')).toBeUndefined();
+  });
+
+  it('gives way when the first teacher is far off: T2 sees F rather than sit idle', () => {
+    // Given T1 says at 17:10 they are running 30 minutes late
+    const night = toldT1First(false);
+    night.do({ type: 'runningLate', teacherId: 'T1', minutes: 30 }, teacher('T1'));
+    // Then T2 sees F now
+    expect(night.proposalFor('T2')?.visitId).toBe('F:T2');
+  });
+
+  it('is what the family is shown: the estimates kept with the visits are the forecast at check-in', () => {
+    const night = toldT1First(false);
+    const before = night.state;
+    night.checkIn('G');
+    const shown = forecast(night.state, night.now);
+    // (the forecast then knows G's promise; G's estimates are the same as when G checked in)
+    expect(night.state.visits['G:T2'].promisedAt).toBe(shown.get('G:T2'));
+    expect(night.state.visits['G:T3'].promisedAt).toBe(shown.get('G:T3'));
+    expect(before.visits['G:T2']).toBeUndefined();
+  });
+});
+
 // ---- (b) one interpreter, two teachers ---------------------------------------------------------
 
 describe('a scarce interpreter', () => {
