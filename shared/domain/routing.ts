@@ -24,7 +24,7 @@ import { pinPlace } from './pins';
 import { frontOfLineKey, isFrontOfLineKey } from './overrides';
 import { liveIndex, waitingCounts } from './live-index';
 import { lobbyRoomId, type NightState, type Visit } from './state';
-import { keysOf, valuesOf } from './records';
+import { keysOf } from './records';
 
 export const routingRules = {
   /** A minute waited weighs as much as a minute less of remaining conferences. */
