@@ -8,9 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseBundle } from '../../shared/bundle';
-import { readBundleDir } from '../../server/bundle-files';
-import { nightInputs } from '../../server/sim/inputs';
+import { loadNight } from '../helpers/night';
 import { simulateNight, traceCsv, type NightInputs } from '../../server/sim/simulate';
 import type { Bundle } from '../../shared/bundle';
 import { bundleFiles, generateNight } from '../helpers/bundle-generator';
@@ -72,12 +70,6 @@ function expectFeasible(outcome: Awaited<ReturnType<typeof judgeNight>>) {
   expect(report!.trace.unservedFamilies, 'families left unserved').toBe(0);
 }
 
-async function loadNight(dir: string) {
-  const files = await readBundleDir(dir);
-  const parsed = parseBundle(files);
-  if (!parsed.ok) throw new Error(`${dir} does not parse:\n${parsed.errors.join('\n')}`);
-  return { bundle: parsed.bundle, inputs: nightInputs(parsed.bundle, files) };
-}
 
 const absent = haveShared ? '' : ` — skipped: ${sharedDir} is absent on this machine`;
 if (!haveShared) {

@@ -4,9 +4,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseBundle, type Bundle } from '../../shared/bundle';
-import { readBundleDir } from '../../server/bundle-files';
-import { nightInputs } from '../../server/sim/inputs';
+import type { Bundle } from '../../shared/bundle';
+import { loadNight } from '../helpers/night';
 import { simulateNight, type NightInputs } from '../../server/sim/simulate';
 import { liveIndex, waitingCounts } from '../../shared/domain/live-index';
 import { keysOf } from '../../shared/domain/records';
@@ -33,11 +32,7 @@ describe('evolve with an owner (in place)', () => {
   let inputs: NightInputs;
 
   beforeAll(async () => {
-    const files = await readBundleDir(demoBundleDir);
-    const parsed = parseBundle(files);
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    setup = parsed.bundle;
-    inputs = nightInputs(setup, files, 1);
+    ({ bundle: setup, inputs } = await loadNight(demoBundleDir));
   }, 60_000);
 
   it('leaves every state it showed to observe as it was, and plays the same night as without observe', () => {

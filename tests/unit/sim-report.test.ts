@@ -2,9 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseBundle, type Bundle } from '../../shared/bundle';
-import { readBundleDir } from '../../server/bundle-files';
-import { nightInputs } from '../../server/sim/inputs';
+import type { Bundle } from '../../shared/bundle';
+import { loadNight } from '../helpers/night';
 import { renderReport, summaryText, type PolicyRun } from '../../server/sim/report';
 import { simulateNight, type NightInputs, type Policy } from '../../server/sim/simulate';
 import { summarise } from '../../server/sim/summary';
@@ -17,11 +16,7 @@ describe('simulation report', () => {
   let runs: PolicyRun[];
 
   beforeAll(async () => {
-    const files = await readBundleDir(demoBundleDir);
-    const parsed = parseBundle(files);
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    setup = parsed.bundle;
-    inputs = nightInputs(setup, files, 1);
+    ({ bundle: setup, inputs } = await loadNight(demoBundleDir));
     runs = (['smart', 'fifo'] as Policy[]).map((policy) => {
       const result = simulateNight(setup, inputs, { policy, seed: 1 });
       return { policy, result, summary: summarise(setup, inputs, result), runMs: 123 };
