@@ -264,6 +264,11 @@ export function attachRealtime(io: Server, host: NightHost, credentials: Credent
         };
       }
       reply(answer);
+      if ((command.type === 'checkIn' || command.type === 'registerWalkIn') && answer.ok && !answer.duplicate) {
+        // The estimates the family's page shows now are kept, after the kiosk has its answer: the
+        // engine's forecast is never on a check-in's path.
+        void host.submit({ type: 'promiseEstimates', commandId: `promise-${host.epoch}-${command.familyId}`, familyId: command.familyId }, { role: 'system', id: 'engine' }, clock());
+      }
     });
 
     socket.on('query', (payload: unknown, ack: unknown) => {

@@ -141,10 +141,14 @@ export const commandSchema = z.discriminatedUnion('type', [
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /**
- * The server's own clock tick (lapsed offers, families back from stepping out), and a bundle
+ * The server's own clock tick (lapsed offers, families back from stepping out), the estimates a
+ * family was given, kept once their check-in is acknowledged (off the check-in's path), and a bundle
  * uploaded over HTTP by the coordinator (too large for a socket message); never from a socket.
  */
-export type SystemCommand = { type: 'tick'; commandId: string } | { type: 'importBundle'; commandId: string; setup: Bundle };
+export type SystemCommand =
+  | { type: 'tick'; commandId: string }
+  | { type: 'promiseEstimates'; commandId: string; familyId: string }
+  | { type: 'importBundle'; commandId: string; setup: Bundle };
 export type CommandType = Command['type'];
 export const commandTypes = commandSchema.options.map((o) => o.shape.type.value) as CommandType[];
 

@@ -32,6 +32,7 @@ const rules: Record<Command['type'] | SystemCommand['type'], Rule> = {
   revokeSignIn: { roles: ['coordinator'], what: 'revoke a sign-in' },
   registerWalkIn: { roles: ['kiosk', 'coordinator'], what: 'register a walk-in family' },
   tick: { roles: ['system'], what: 'advance the clock' },
+  promiseEstimates: { roles: ['system'], what: 'keep a family\'s estimates' },
   arriveTask: { roles: ['staff'], what: 'mark an assignment as arrived' },
   pinInterpreter: { roles: ['coordinator'], what: 'pin an interpreter to a room' },
   unpinInterpreter: { roles: ['coordinator'], what: 'unpin an interpreter' },

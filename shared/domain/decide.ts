@@ -53,7 +53,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       if (!family) return refuse('not_found', 'refusal.familyNotFound');
       if (state.checkIns[family.id]) return refuse('already_checked_in', 'refusal.alreadyCheckedIn');
       const checkedIn = familyCheckedIn(state, setup, family.id, command, at);
-      return 'type' in checkedIn ? accept(withPromisedStarts(state, checkedIn)) : checkedIn;
+      return 'type' in checkedIn ? accept(checkedIn) : checkedIn;
     }
 
     case 'registerWalkIn': {
@@ -71,7 +71,7 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       // Checked in against the night as it will be once the family is registered.
       const withFamily = evolve(state, registered);
       const checkedIn = familyCheckedIn(withFamily, withFamily.setup!, family.id, command, at);
-      return 'type' in checkedIn ? accept(registered, withPromisedStarts(withFamily, checkedIn)) : checkedIn;
+      return 'type' in checkedIn ? accept(registered, checkedIn) : checkedIn;
     }
 
     case 'callFamily': {
@@ -373,6 +373,20 @@ export function decide(state: NightState, command: Command | SystemCommand, { no
       // Asking again is allowed: if the files could not be rewritten the first time, this finishes the job.
       return accept({ type: 'personalDataPurged', at });
 
+    case 'promiseEstimates': {
+      // The estimated starts the family's page shows now, just after their check-in: kept with the
+      // visits, so the engine can keep the order the family was told and the report can say how
+      // good the estimates were. Once per family (asked again, nothing changes).
+      const c = state.checkIns[command.familyId];
+      if (!c) return refuse('not_found', 'refusal.familyNotFound');
+      const visits = c.visitIds.map((id) => state.visits[id]);
+      if (visits.some((v) => v.promisedAt !== undefined)) return accept();
+      const waiting = visits.filter((v) => v.status === 'waiting').map((v) => v.id);
+      const starts = forecastOf(state, now, waiting);
+      const promised = waiting.flatMap((visitId) => { const s = starts.get(visitId); return s === undefined ? [] : [{ visitId, at: s }]; });
+      return promised.length ? accept({ type: 'estimatesPromised', at, familyId: c.familyId, starts: promised }) : accept();
+    }
+
     case 'tick': {
       const events: NightEvent[] = [];
       for (const task of valuesWhere(state.tasks, isOffered)) {
@@ -426,23 +440,6 @@ function familyCheckedIn(
       visitId: visitIdOf(family.id, teacherId), teacherId, studentIds: byTeacher.get(teacherId)!,
       bookedAt: bookedSlot(setup, family.id, teacherId),
     })),
-  };
-}
-
-/**
- * The check-in with the estimated start of each visit, as the family's page will show it: the night
- * played forward with the family in it. Kept with the visits, so the engine can keep the order the
- * family was told and the report can say how good the estimates were.
- */
-function withPromisedStarts(state: NightState, checkedIn: NightEvent): NightEvent {
-  if (checkedIn.type !== 'familyCheckedIn') return checkedIn;
-  const starts = forecastOf(evolve(state, checkedIn), checkedIn.at, checkedIn.visits.map((v) => v.visitId));
-  return {
-    ...checkedIn,
-    visits: checkedIn.visits.map((v) => {
-      const promisedAt = starts.get(v.visitId);
-      return promisedAt === undefined ? v : { ...v, promisedAt };
-    }),
   };
 }
 

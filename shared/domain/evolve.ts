@@ -48,7 +48,7 @@ function apply(state: NightState, event: NightEvent, b: Batch): NightState {
         next = b.withVisit(next, {
           id: v.visitId, familyId: event.familyId, teacherId: v.teacherId, studentIds: v.studentIds,
           status: 'waiting', bookedAt: v.bookedAt, queuedAt: at, calledAt: null, startedAt: null, endedAt: null,
-          interpreterId: null, noShows: 0, ...(v.promisedAt !== undefined ? { promisedAt: v.promisedAt } : {}),
+          interpreterId: null, noShows: 0,
         });
       }
       const checkIn: CheckIn = {
@@ -57,6 +57,11 @@ function apply(state: NightState, event: NightEvent, b: Batch): NightState {
         visitIds: event.visits.map((v) => v.visitId), roomId: lobbyRoomId, freeSince: at, steppedOutUntil: null, activityId: null, leftAt: null,
       };
       return b.putCheckIn({ ...next, ticketsIssued: s.ticketsIssued + 1 }, checkIn);
+    }
+    case 'estimatesPromised': {
+      let next = s;
+      for (const { visitId, at: promisedAt } of event.starts) next = b.withVisit(next, { ...next.visits[visitId], promisedAt });
+      return next;
     }
     case 'familyCalled': {
       const visit = s.visits[event.visitId];

@@ -194,8 +194,10 @@ export type NightEvent =
   | E<'nightClosed'>
   | E<'familyCheckedIn', {
       familyId: string; ticket: string; language: string; wantsInterpreter: boolean; wantsEscort: boolean;
-      visits: { visitId: string; teacherId: string; studentIds: string[]; bookedAt: number | null; promisedAt?: number }[];
+      visits: { visitId: string; teacherId: string; studentIds: string[]; bookedAt: number | null }[];
     }>
+  /** The estimated starts a family was given on checking in, kept with their visits. */
+  | E<'estimatesPromised', { familyId: string; starts: { visitId: string; at: number }[] }>
   | E<'familyCalled', { visitId: string; interpreterId: string | null }>
   | E<'conferenceStarted', { visitId: string }>
   | E<'conferenceEnded', { visitId: string }>

@@ -151,6 +151,7 @@ describe('importing a bundle', () => {
     // Once a family has checked in, the night's setup can only change by hand.
     const kiosk = await h.client(server, 'kiosk', 'K1');
     expect(await kiosk.command({ type: 'checkIn', familyId: 'F0001' })).toMatchObject({ ok: true });
+    await server.host.idle(); // and the family's estimates, kept just after
     const during = nightHash(server);
     const answer = await uploadFiles(server, files);
     expect(answer.status).toBe(409);

@@ -36,6 +36,23 @@ describe('check-in reaches the teacher', () => {
     expect(teacher.gaps).toBe(0);
   });
 
+  it('the estimates the family is given are kept just after the kiosk has its answer, not before', async () => {
+    const kiosk = await h.client(server, 'kiosk', 'K1');
+    const ack = await kiosk.command({ type: 'checkIn', familyId: 'F0001' });
+    expect(ack).toMatchObject({ ok: true });
+    // The check-in's own event carries no estimate: the forecast is not on the check-in's path.
+    const checkInSeq = ack.ok ? ack.seq : -1;
+    await server.host.idle();
+    expect(server.host.committedSeq).toBe(checkInSeq + 1);
+    const visit = server.host.committed.visits['F0001:T001'];
+    expect(visit.promisedAt).toEqual(expect.any(Number));
+    expect(visit.promisedAt!).toBeGreaterThanOrEqual(server.host.committed.checkIns.F0001.at);
+    // The family's first stop, asked a moment later, says about the same time.
+    const first = await kiosk.query<{ estimatedStart: number }>({ type: 'firstStop', familyId: 'F0001' });
+    expect(first.ok).toBe(true);
+    if (first.ok) expect(Math.abs(first.data.estimatedStart - visit.promisedAt!)).toBeLessThan(60_000);
+  });
+
   it('a teacher of another class hears nothing about it', async () => {
     const other = await h.client<TeacherView>(server, 'teacher', 'T002');
     const mine = await h.client<TeacherView>(server, 'teacher', 'T001');
@@ -63,7 +80,9 @@ describe('a command is applied once', () => {
     expect(first).toMatchObject({ ok: true, seq: seq0 + 1 });
     expect(first).not.toHaveProperty('duplicate');
     expect(second).toMatchObject({ ok: true, seq: seq0 + 1, duplicate: true });
-    expect(await healthSeq(server.url)).toBe(seq0 + 1);
+    // One check-in, and the family's estimates kept just after it: nothing for the repeat.
+    await server.host.idle();
+    expect(await healthSeq(server.url)).toBe(seq0 + 2);
     await coordinator.waitFor((v) => v.counts.checkedIn === 1, 'one family checked in');
     const view = await teacher.waitFor(inLine('F0001'), 'F0001 in line');
     expect(view.line.filter((e) => e.visitId === 'F0001:T001')).toHaveLength(1);
@@ -80,12 +99,14 @@ describe('a command is applied once', () => {
     expect(acks.every((a) => a.ok && a.seq === seq0 + 1)).toBe(true);
     expect(acks.filter((a) => a.ok && a.duplicate)).toHaveLength(1);
 
+    // (F0027's estimates are kept just after its check-in: seq0 + 2)
     const across = { type: 'checkIn' as const, familyId: 'F0040', commandId: newCommandId('across') };
     const acks2 = await Promise.all([k1.rawCommand(across), k2.rawCommand(across), k2.rawCommand(across)]);
-    expect(acks2.every((a) => a.ok && a.seq === seq0 + 2)).toBe(true);
+    expect(acks2.every((a) => a.ok && a.seq === seq0 + 3)).toBe(true);
     expect(acks2.filter((a) => a.ok && a.duplicate)).toHaveLength(2);
 
-    expect(await healthSeq(server.url)).toBe(seq0 + 2);
+    await server.host.idle();
+    expect(await healthSeq(server.url)).toBe(seq0 + 4);
     const view = await coordinator.waitFor((v) => v.counts.checkedIn === 2, 'two families checked in');
     expect(view.counts.waiting).toBe(2);
   });
@@ -100,7 +121,8 @@ describe('a command is applied once', () => {
     ]);
     expect([a, b].filter((x) => x.ok)).toHaveLength(1);
     expect([a, b].filter((x) => !x.ok && x.code === 'already_checked_in')).toHaveLength(1);
-    expect(await healthSeq(server.url)).toBe(seq0 + 1);
+    await server.host.idle();
+    expect(await healthSeq(server.url)).toBe(seq0 + 2); // the check-in and the estimates kept after it
     // The kiosk that lost the race still shows the family their ticket and status link.
     for (const ack of [a, b]) expect(ack.result).toEqual({ ticket: 'T-1', statusToken: server.credentials.statusTokenFor('F0001') });
     // Then (off the check-in's path) where they go first, and roughly when.
@@ -113,6 +135,7 @@ describe('a command is applied once', () => {
   it('a different command for a family already checked in is refused, not applied', async () => {
     const kiosk = await h.client(server, 'kiosk', 'K1');
     await kiosk.command({ type: 'checkIn', familyId: 'F0001' });
+    await server.host.idle();
     const seq = await healthSeq(server.url);
     const again = await kiosk.command({ type: 'checkIn', familyId: 'F0001' });
     // The kiosk still gets the family's ticket and status link to hand out again.
@@ -166,6 +189,7 @@ describe('catching up', () => {
 
     await drop.disconnect();
     for (const f of families.slice(0, 10)) expect(await kiosk.command({ type: 'checkIn', familyId: f })).toMatchObject({ ok: true });
+    await server.host.idle();
     await stay.caughtUp();
     await drop.connect();
     expect((await drop.hello()).kind).toBe('delta');
@@ -181,6 +205,7 @@ describe('catching up', () => {
       expect(await kiosk.command({ type: 'checkIn', familyId: f })).toMatchObject({ ok: true });
     }
     expect(stay.pushed.length - pushedBefore).toBeGreaterThan(50);
+    await server.host.idle();
     await stay.caughtUp();
     await drop.connect();
     expect((await drop.hello()).kind).toBe('snapshot');

@@ -12,7 +12,7 @@ import { viewFor, type BoardView, type CoordinatorView, type FamilyView, type St
 import { proposalFor } from '../../shared/domain/queue';
 import { nightReport, visitRowsFromCsv, visitsCsv, visitColumns } from '../../shared/domain/report';
 import { emptyNight, type NightState } from '../../shared/domain/state';
-import type { Actor, Command } from '../../shared/protocol';
+import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { loadBundleDir } from '../../server/bundle-files';
 import { demoBundleDir } from '../helpers/server';
 
@@ -28,6 +28,7 @@ const coordinator: Actor = { role: 'coordinator', id: 'C1' };
 const kiosk: Actor = { role: 'kiosk', id: 'K1' };
 const system: Actor = { role: 'system', id: 'clock' };
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
+type SystemInput = SystemCommand extends infer C ? (C extends SystemCommand ? Omit<C, 'commandId'> : never) : never;
 let n = 0;
 
 class Night {
@@ -36,11 +37,11 @@ class Night {
   constructor() {
     this.state = evolveAll(emptyNight, [{ type: 'nightCreated', at: opensAt - 30 * minute, setup }, { type: 'nightOpened', at: opensAt }]);
   }
-  when(command: CommandInput | { type: 'tick' }, actor: Actor, afterMs = 0): Decision {
+  when(command: CommandInput | SystemInput, actor: Actor, afterMs = 0): Decision {
     this.now += afterMs;
     return decide(this.state, { ...command, commandId: `coord-${++n}-abcdef` } as Command, { now: this.now, actor });
   }
-  do(command: CommandInput | { type: 'tick' }, actor: Actor, afterMs = 0): void {
+  do(command: CommandInput | SystemInput, actor: Actor, afterMs = 0): void {
     const d = this.when(command, actor, afterMs);
     if (!d.ok) throw new Error(`${command.type}: ${d.code} ${d.message}`);
     this.state = evolveAll(this.state, d.events);
@@ -179,7 +180,10 @@ describe('hand edits of the setup', () => {
 describe('after the night', () => {
   function heldNight(): Night {
     const night = new Night();
-    for (const familyId of ['F0001', 'F0027', 'F0004', 'F0066']) night.do({ type: 'checkIn', familyId }, kiosk, minute);
+    for (const familyId of ['F0001', 'F0027', 'F0004', 'F0066']) {
+      night.do({ type: 'checkIn', familyId }, kiosk, minute);
+      night.do({ type: 'promiseEstimates', familyId }, system); // as the server does after the check-in
+    }
     for (const t of ['T001', 'T004', 'T001']) {
       night.do({ type: 'callFamily', teacherId: t }, coordinator, 2 * minute);
       const v = Object.values(night.state.visits).find((x) => x.status === 'called' && x.teacherId === t)!;

@@ -26,6 +26,7 @@ const staff = (id: string): Actor => ({ role: 'staff', id });
 const family = (id: string): Actor => ({ role: 'family', id });
 
 type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'commandId'> : never) : never;
+type SystemInput = SystemCommand extends infer C ? (C extends SystemCommand ? Omit<C, 'commandId'> : never) : never;
 let commandNo = 0;
 
 /** A night in progress with its own wall clock, set explicitly with at('17:05') or at('17:05:59'). */
@@ -46,20 +47,24 @@ class Night {
     return this;
   }
 
-  when(command: CommandInput | Omit<SystemCommand, 'commandId'>, actor: Actor): Decision {
+  when(command: CommandInput | SystemInput, actor: Actor): Decision {
     return decide(this.state, { ...command, commandId: `routing-${++commandNo}` } as Command, { now: this.now, actor });
   }
 
   /** A command that must be accepted; its events are applied and returned. */
-  do(command: CommandInput | Omit<SystemCommand, 'commandId'>, actor: Actor): NightEvent[] {
+  do(command: CommandInput | SystemInput, actor: Actor): NightEvent[] {
     const decision = this.when(command, actor);
     if (!decision.ok) throw new Error(`${command.type} was refused: ${decision.code} ${decision.message}`);
     this.state = evolveAll(this.state, decision.events);
     return decision.events;
   }
 
+  /** Families check in, and (as the server does once the kiosk has its answer) their estimates are kept. */
   checkIn(...familyIds: string[]) {
-    for (const familyId of familyIds) this.do({ type: 'checkIn', familyId }, kiosk);
+    for (const familyId of familyIds) {
+      this.do({ type: 'checkIn', familyId }, kiosk);
+      this.do({ type: 'promiseEstimates', familyId }, system);
+    }
   }
 
   /** The teacher presses "call next": the visit called (or the refusal). */
@@ -272,15 +277,22 @@ describe('the order a family was told at check-in', () => {
     expect(night.proposalFor('T2')?.visitId).toBe('F:T2');
   });
 
-  it('is what the family is shown: the estimates kept with the visits are the forecast at check-in', () => {
+  it('is what the family was shown: the estimates kept just after the check-in are the forecast then, kept once', () => {
     const night = toldT1First(false);
-    const before = night.state;
-    night.checkIn('G');
+    // Given G checks in and their page shows the forecast
+    night.do({ type: 'checkIn', familyId: 'G' }, kiosk);
+    expect(night.state.visits['G:T2'].promisedAt).toBeUndefined();
     const shown = forecast(night.state, night.now);
-    // (the forecast then knows G's promise; G's estimates are the same as when G checked in)
+    // When the server keeps G's estimates (after the kiosk's answer)
+    night.do({ type: 'promiseEstimates', familyId: 'G' }, system);
+    // Then they are what G was shown
     expect(night.state.visits['G:T2'].promisedAt).toBe(shown.get('G:T2'));
     expect(night.state.visits['G:T3'].promisedAt).toBe(shown.get('G:T3'));
-    expect(before.visits['G:T2']).toBeUndefined();
+    // And asked again later, nothing changes
+    night.at('17:30');
+    expect(night.do({ type: 'promiseEstimates', familyId: 'G' }, system)).toEqual([]);
+    // Only the server may keep them
+    expect(refusal(night.when({ type: 'promiseEstimates', familyId: 'G' }, kiosk))).toMatchObject({ code: 'forbidden' });
   });
 });
 
