@@ -36,8 +36,6 @@ export interface TraceRow { familyId: string; teacherId: string; translatorId: s
 export interface SimResult {
   state: NightState;
   trace: TraceRow[];
-  /** Estimated start made at check-in, per visit, to measure the estimates against reality. */
-  estimatesAtCheckIn: Map<string, number>;
   /** Every few minutes of the night: families waiting and line length per teacher. */
   timeline: { at: number; waitingFamilies: number; lines: Record<string, number> }[];
   /** Through decide: decisionMs each teacher call, checkInMs each check-in, promiseMs each family's estimates kept after it. */
@@ -71,7 +69,6 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
   const interpreterBusyUntil = new Map<string, number>();
   const interpreterRoom = new Map<string, string>();
   const durationOf = new Map<string, number>();
-  const estimatesAtCheckIn = new Map<string, number>();
   const timeline: SimResult['timeline'] = [];
   const fifoOrder = new Map<string, string[]>(); // familyId → teacher ids left, in their order
 
@@ -274,14 +271,11 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
         const ok = run({ type: 'checkIn', familyId: event.familyId, teacherIds } , kiosk);
         stats.checkInMs.push(performance.now() - t0);
         if (ok.ok) {
-          // The estimates the family is given, kept as the server keeps them just after the check-in.
+          // The estimates the family is given, kept with their visits (promisedAt) as the server keeps
+          // them just after the check-in: the summary measures them against the real starts.
           t0 = performance.now();
           run({ type: 'promiseEstimates', familyId: event.familyId }, system);
           stats.promiseMs.push(performance.now() - t0);
-          for (const id of state.checkIns[event.familyId].visitIds) {
-            const promised = state.visits[id].promisedAt;
-            if (promised !== undefined) estimatesAtCheckIn.set(id, promised);
-          }
         }
         if (++arrived % 25 === 0) options.onProgress?.(arrived / totalFamilies);
         break;
@@ -331,7 +325,7 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
     trace.push({ familyId: v.familyId, teacherId: v.teacherId, translatorId: v.interpreterId ?? '', startsAt: v.startedAt!, endsAt: v.endedAt! });
   }
   trace.sort((a, b) => a.startsAt - b.startsAt || a.teacherId.localeCompare(b.teacherId));
-  return { state, trace, estimatesAtCheckIn, timeline, stats };
+  return { state, trace, timeline, stats };
 }
 
 function sample(state: NightState, at: number): SimResult['timeline'][number] {

@@ -49,7 +49,7 @@ export function summarise(setup: Bundle, inputs: NightInputs, result: SimResult)
   }
   const errors: number[] = [];
   for (const row of result.trace) {
-    const estimate = result.estimatesAtCheckIn.get(`${row.familyId}:${row.teacherId}`);
+    const estimate = result.state.visits[`${row.familyId}:${row.teacherId}`]?.promisedAt; // given at check-in
     if (estimate !== undefined) errors.push(Math.abs(estimate - row.startsAt) / minute);
   }
   const open = localToEpoch(setup.event.date, setup.event.opensAt, setup.event.timezone);
