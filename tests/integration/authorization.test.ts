@@ -175,6 +175,7 @@ describe('every command × every role', () => {
       // Refused first (each must leave the night exactly as it was), then the allowed ones.
       const refused = everyone.filter((w) => !allowed[type].includes(w));
       for (const who of refused) {
+        await server.host.idle(); // a check-in's estimates, kept just after it, are in
         const before = stateHash();
         const ack: Ack = await clientFor(who, type).rawCommand(commandOf(type));
         expect(ack, `${who} ${type}`).toMatchObject({ ok: false, code: 'forbidden' });
