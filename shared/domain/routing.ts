@@ -11,8 +11,9 @@
 // once it has ended (it expects the slot length, corrected by what it has seen tonight).
 //
 // The rule, in order: a booked family whose slot has come goes first; a booked slot is protected
-// (no walk-in conference that would make a present booked family late); a teacher never sits idle
-// waiting for a family or an interpreter when someone else can be seen at once; among the rest,
+// (no walk-in conference that would make a present booked family late, unless no interpreter they
+// need can be free by their slot); a teacher never sits idle waiting for a family or an interpreter
+// when someone else can be seen at once; among the rest,
 // the family with the least left to do goes first (they leave soonest: shortest remaining work
 // minimises the time families spend in the building; a conference that sends a family home weighs
 // most), and waiting time counts against that, so everyone's wait stays bounded.
@@ -226,6 +227,32 @@ function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, prote
 }
 
 /**
+ * The booked slots worth keeping a teacher free for, by teacher: those of families here, except a
+ * slot nobody who speaks the family's language can be free for. Holding the teacher idle for that
+ * slot would make other families wait and the booked family would be late all the same.
+ */
+function honourableSlots(state: NightState, interpreters: Map<string, { freeAt: number; roomId: string }>): Map<string, number[]> {
+  const index = liveIndex(state);
+  const setup = state.setup!;
+  let out = index.bookedByTeacher;
+  for (const [teacherId, waiting] of index.waitingByTeacher) {
+    for (const v of waiting) {
+      if (v.bookedAt === null || state.checkIns[v.familyId].leftAt !== null || !needsInterpreter(state, v)) continue;
+      const roomId = roomOfTeacher(setup, teacherId);
+      const canCome = speakersOf(setup, state.checkIns[v.familyId].language).some((staffId) => {
+        const a = interpreters.get(staffId);
+        return a !== undefined && a.freeAt + walkMs(setup, a.roomId, roomId) <= v.bookedAt! + routingRules.bookedSlackMs;
+      });
+      if (canCome) continue;
+      if (out === index.bookedByTeacher) out = new Map(out);
+      const slot = v.bookedAt;
+      out.set(teacherId, (out.get(teacherId) ?? []).filter((at) => at !== slot));
+    }
+  }
+  return out;
+}
+
+/**
  * The candidates a teacher should consider: nobody worth sitting idle for is kept waiting for.
  * `skipped[i]`: candidate i is left out (each asked once: the booking check is not free).
  */
@@ -339,8 +366,8 @@ function rankedPairs(state: NightState, now: number) {
   const expected = expectedConferenceMs(state);
   const index = liveIndex(state);
   const counts = waitingCounts(state);
-  const slots = { byTeacher: index.bookedByTeacher, byFamily: index.bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
+  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: index.bookedByFamily };
   // Whether a family can come now, asked once per family (most wait in several lines).
   const comes = new Map<string, boolean>();
   const canCome = (familyId: string) => {
@@ -521,8 +548,8 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   const changeover = turnoverMs(state);
   // The forecast's own count of what each family has left, as it plays the night forward.
   const left = new Map(waitingCounts(state));
-  const slots = { byTeacher: liveIndex(state).bookedByTeacher, byFamily: liveIndex(state).bookedByFamily };
   const interpreters = interpreterAvailability(state, now);
+  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: liveIndex(state).bookedByFamily };
 
   // Families (still here): when and where they are free next. Worked out for those the forecast
   // meets, not for every family of the night.

@@ -183,6 +183,47 @@ describe('booked families', () => {
     expect(p?.visitId).toBe('B:T1');
     expect(p!.expectedStart).toBeLessThanOrEqual(night.time('17:40'));
   });
+
+  /**
+   * T1 (A1) sees W0 until 17:20; the only Spanish interpreter X1 sits in with P at T2 (A2) from
+   * `pStarts`; walk-in W and S, Spanish-speaking and booked with T1 at 17:30, wait for T1.
+   */
+  function bookedFamilyNeedingTheBusyInterpreter(pStarts: string): Night {
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }, { id: 'T2', roomId: 'A2' }],
+      families: [{ id: 'W0', teacherIds: ['T1'] }, { id: 'W', teacherIds: ['T1'] }, { id: 'S', teacherIds: ['T1'], language: 'es' }, { id: 'P', teacherIds: ['T2'], language: 'es' }],
+      staff: [{ id: 'X1', languages: ['en', 'es'] }],
+      appointments: [{ familyId: 'S', teacherId: 'T1', startsAt: '17:30' }],
+    });
+    night.checkIn('W0');
+    night.callNext('T1');
+    night.at('17:03').start('W0:T1');
+    night.at('17:05').checkIn('P');
+    expect(night.callNext('T2')).toBe('P:T2');
+    night.at(pStarts).start('P:T2');
+    night.checkIn('W');
+    night.checkIn('S');
+    night.at('17:20').end('W0:T1');
+    return night;
+  }
+
+  it('a booked family\'s slot that its interpreter cannot be free for does not keep the teacher idle: the walk-in is seen', () => {
+    // Given X1 expected with P until 17:33, so S (booked 17:30) cannot start before 17:34 whatever T1 does
+    const night = bookedFamilyNeedingTheBusyInterpreter('17:18');
+    // When T1 is free at 17:20, Then W is called rather than T1 sitting idle until S's interpreter comes
+    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'W:T1', interpreterId: null });
+    expect(night.callNext('T1')).toBe('W:T1');
+  });
+
+  it('a booked family\'s slot that its interpreter can be free for is kept: the walk-in who would run past it waits', () => {
+    // Given X1 expected with P until 17:23 and at T1's door by 17:24, in time for S's 17:30 slot
+    const night = bookedFamilyNeedingTheBusyInterpreter('17:08');
+    // When T1 is free at 17:20 (W's conference, from 17:23, would run past 17:30), Then W is not called
+    expect(night.proposalFor('T1')?.visitId).not.toBe('W:T1');
+    // And S is seen with X1 once P's conference ends
+    night.at('17:23').end('P:T2');
+    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'S:T1', interpreterId: 'X1' });
+  });
 });
 
 // ---- (a2) who goes first among walk-ins ---------------------------------------------------------
