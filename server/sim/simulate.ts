@@ -9,6 +9,7 @@ import { decide, offerTimeoutMs } from '../../shared/domain/decide';
 import { evolveAll, Ownership } from '../../shared/domain/evolve';
 import { dispatch, expectedConferenceMs, familyBusyWith, routingRules, walkMs } from '../../shared/domain/routing';
 import { emptyNight, lobbyRoomId, type EscortTask, type NightState } from '../../shared/domain/state';
+import { liveIndex } from '../../shared/domain/live-index';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { MinHeap } from '../../shared/heap';
 import { mulberry32 } from '../../shared/random';
@@ -329,12 +330,13 @@ export function simulateNight(setup: Bundle, inputs: NightInputs, options: SimOp
 }
 
 function sample(state: NightState, at: number): SimResult['timeline'][number] {
+  // From the engine's index of waiting visits, not from every visit of the night: its lines list the
+  // teachers in the order of their first waiting visit, the order in which reading state.visits adds them.
   const lines: Record<string, number> = {};
   const waiting = new Set<string>();
-  for (const v of Object.values(state.visits)) {
-    if (v.status !== 'waiting') continue;
-    lines[v.teacherId] = (lines[v.teacherId] ?? 0) + 1;
-    waiting.add(v.familyId);
+  for (const [teacherId, line] of liveIndex(state).waitingByTeacher) {
+    lines[teacherId] = line.length;
+    for (const v of line) waiting.add(v.familyId);
   }
   return { at, waitingFamilies: waiting.size, lines };
 }

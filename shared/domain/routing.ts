@@ -636,10 +636,11 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   const heap = new MinHeap<string>();
   for (const teacherId of pending.keys()) heap.push(teacherFree.get(teacherId)!, teacherId);
   let guard = 0;
-  // The language each visit needs an interpreter for (null: none), worked out once, not at every step.
-  const interpreterLanguage = new Map<string, string | null>();
+  // What each step asks of a visit, looked up once, not at every step: its family's record (never
+  // replaced from here on), the language it needs an interpreter for (null: none), its promised-before list.
+  const facts = new Map<Visit, { f: { freeAt: number; roomId: string; waitingSince: number }; language: string | null; before: readonly string[] }>();
   for (const visits of pending.values()) {
-    for (const v of visits) interpreterLanguage.set(v.id, !v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v) ? state.checkIns[v.familyId].language : null);
+    for (const v of visits) facts.set(v, { f: family.get(v.familyId)!, language: !v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v) ? state.checkIns[v.familyId].language : null, before: promisedBefore(state, v) });
   }
   const anyPins = Object.keys(state.pins ?? {}).length > 0;
   const noneTaken = new Set<string>();
@@ -654,10 +655,9 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
     for (const v of visits) {
-      const f = family.get(v.familyId)!;
+      const { f, language, before } = facts.get(v)!;
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      const language = interpreterLanguage.get(v.id) ?? null;
       if (language !== null) {
         interpreterByLanguage ??= new Map();
         if (!interpreterByLanguage.has(language)) interpreterByLanguage.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pins));
@@ -665,7 +665,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      const outOfOrder = promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
+      const outOfOrder = before.some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
       candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
