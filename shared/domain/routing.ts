@@ -235,8 +235,8 @@ function honourableSlots(state: NightState, interpreters: Map<string, { freeAt: 
   const index = liveIndex(state);
   const setup = state.setup!;
   let out = index.bookedByTeacher;
-  for (const [teacherId, waiting] of index.waitingByTeacher) {
-    for (const v of waiting) {
+  for (const teacherId of index.bookedByTeacher.keys()) { // only teachers with a booked slot to keep
+    for (const v of index.waitingByTeacher.get(teacherId) ?? []) {
       if (v.bookedAt === null || state.checkIns[v.familyId].leftAt !== null || !needsInterpreter(state, v)) continue;
       const roomId = roomOfTeacher(setup, teacherId);
       const canCome = speakersOf(setup, state.checkIns[v.familyId].language).some((staffId) => {
