@@ -236,9 +236,9 @@ function honourableSlots(state: NightState, interpreters: Map<string, { freeAt: 
   const setup = state.setup!;
   let out = index.bookedByTeacher;
   for (const teacherId of index.bookedByTeacher.keys()) { // only teachers with a booked slot to keep
+    const roomId = roomOfTeacher(setup, teacherId);
     for (const v of index.waitingByTeacher.get(teacherId) ?? []) {
       if (v.bookedAt === null || state.checkIns[v.familyId].leftAt !== null || !needsInterpreter(state, v)) continue;
-      const roomId = roomOfTeacher(setup, teacherId);
       const canCome = speakersOf(setup, state.checkIns[v.familyId].language).some((staffId) => {
         const a = interpreters.get(staffId);
         return a !== undefined && a.freeAt + walkMs(setup, a.roomId, roomId) <= v.bookedAt! + routingRules.bookedSlackMs;
