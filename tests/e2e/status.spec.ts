@@ -121,3 +121,13 @@ test('every wrong token gets the same plain "not found", and nothing of any fami
   }
   expect(new Set(texts)).toEqual(new Set(['Not found.']));
 });
+
+test('a family\'s phone downloads the status page\'s code only, not the other roles\' pages', async ({ browser, server }) => {
+  const scripts: string[] = [];
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  page.on('request', (request) => { if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname); });
+  await page.goto(`${server.url}/status/${server.credentials.statusTokenFor('F0001')}`);
+  await page.locator('[data-testid=connection].online').waitFor();
+  expect(scripts.some((s) => /\/Status-[^/]+\.js$/.test(s))).toBe(true);
+  expect(scripts.filter((s) => /\/(Coordinator|Teacher|Kiosk|Board|Report|Ambassador)-[^/]+\.js$/.test(s))).toEqual([]);
+});
