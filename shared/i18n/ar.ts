@@ -77,6 +77,7 @@ export const ar = {
   "teacher.start": "بدء اللقاء",
   "teacher.end": "إنهاء اللقاء",
   "teacher.empty": "لا أحد ينتظرك الآن.",
+  "teacher.nobodyProposed": "لا توجد عائلة مقترحة الآن: العائلات المتاحة ينتظرها معلم آخر أولاً، أو تنتظر موعداً محجوزاً أو مترجماً. لا يزال بإمكانك نداء إحداها بنفسك بزر «نداء».",
   "teacher.waiting": "في الانتظار ({n})",
   "teacher.called": "نوديت الساعة {time} — بانتظار وصولهم",
   "teacher.inConference": "في لقاء منذ {time}",

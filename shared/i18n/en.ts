@@ -76,6 +76,7 @@ export const en = {
   'teacher.start': 'Start conference',
   'teacher.end': 'End conference',
   'teacher.empty': 'Nobody is waiting for you right now.',
+  'teacher.nobodyProposed': 'No family is proposed right now: those free are expected by another teacher first, or wait for a booked time or an interpreter. You can still call one yourself with “Call”.',
   'teacher.waiting': 'Waiting ({n})',
   'teacher.called': 'Called {time} — waiting for them to arrive',
   'teacher.inConference': 'In conference since {time}',

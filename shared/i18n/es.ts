@@ -77,6 +77,7 @@ export const es = {
   "teacher.start": "Empezar la conferencia",
   "teacher.end": "Terminar la conferencia",
   "teacher.empty": "Nadie le espera en este momento.",
+  "teacher.nobodyProposed": "Ahora no se propone ninguna familia: a las que están libres las espera antes otro docente, o esperan una hora reservada o un intérprete. Aun así, puede llamar usted a una con «Llamar».",
   "teacher.waiting": "Esperando ({n})",
   "teacher.called": "Llamada a las {time} — esperando que lleguen",
   "teacher.inConference": "En conferencia desde las {time}",

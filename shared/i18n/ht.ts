@@ -77,6 +77,7 @@ export const ht = {
   "teacher.start": "Kòmanse rankont lan",
   "teacher.end": "Fini rankont lan",
   "teacher.empty": "Pèsonn p ap tann ou kounye a.",
+  "teacher.nobodyProposed": "Pa gen fanmi ki pwopoze kounye a: yon lòt pwofesè ap tann fanmi ki lib yo anvan, oswa y ap tann yon lè randevou oswa yon entèprèt. Ou ka toujou rele youn ou menm ak bouton “Rele” a.",
   "teacher.waiting": "Ap tann ({n})",
   "teacher.called": "Rele a {time} — n ap tann yo rive",
   "teacher.inConference": "An rankont depi {time}",

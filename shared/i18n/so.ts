@@ -77,6 +77,7 @@ export const so = {
   "teacher.start": "Bilow kulanka",
   "teacher.end": "Dhammee kulanka",
   "teacher.empty": "Hadda cidna ku sugayso ma jirto.",
+  "teacher.nobodyProposed": "Hadda qoys lama soo jeedin: kuwa bannaan waxaa marka hore sugaya macallin kale, ama waxay sugayaan waqti la ballansaday ama turjubaan. Weli adigu waad u yeeri kartaa mid adoo riixaya “U yeer”.",
   "teacher.waiting": "Sugaya ({n})",
   "teacher.called": "Loo yeeray {time} — waxaa la sugayaa inay yimaadaan",
   "teacher.inConference": "Kulan ayay ku jiraan tan iyo {time}",

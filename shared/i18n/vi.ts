@@ -77,6 +77,7 @@ export const vi = {
   "teacher.start": "Bắt đầu buổi họp",
   "teacher.end": "Kết thúc buổi họp",
   "teacher.empty": "Hiện không có ai đang chờ bạn.",
+  "teacher.nobodyProposed": "Hiện chưa đề xuất gia đình nào: những gia đình đang rảnh được giáo viên khác chờ trước, hoặc đang chờ giờ đã hẹn hay thông dịch viên. Bạn vẫn có thể tự gọi bằng nút “Gọi”.",
   "teacher.waiting": "Đang chờ ({n})",
   "teacher.called": "Đã gọi lúc {time} — đang chờ họ đến",
   "teacher.inConference": "Đang họp từ {time}",

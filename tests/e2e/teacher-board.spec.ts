@@ -327,3 +327,24 @@ test('the lobby board: tickets only, newest on top, recently called, no scrollba
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a free teacher with nobody proposed is told why while a family in their line is free, and can still call them', async ({ browser, server }) => {
+  // Hana Brown (F0031) has Omar with T006 and Jonah with Mr. Torres (T007); both teachers are free.
+  const pages = [await signIn(browser, server, 'teacher', 'T006'), await signIn(browser, server, 'teacher', 'T007')];
+  const [{ ticket }] = await checkIn(server, 'F0031');
+  // The engine proposes the family to one of them only.
+  const proposed = async (page: Page) => page.getByTestId('proposal-reason').count();
+  await expect.poll(async () => (await proposed(pages[0])) + (await proposed(pages[1]))).toBe(1);
+  const [chosen, other] = (await proposed(pages[0])) ? pages : [pages[1], pages[0]];
+  // The other's "Call next family" waits, and the page says why and that calling by hand works.
+  await expect(other.getByRole('button', { name: 'Call next family' })).toBeDisabled();
+  await expect(other.getByTestId('nobody-proposed')).toHaveText(/expected by another teacher first.*You can still call one yourself/);
+  await expect(chosen.getByTestId('nobody-proposed')).toHaveCount(0);
+  await other.screenshot({ path: shot('teacher-nobody-proposed') });
+  await other.getByTestId(`entry-${ticket}`).getByRole('button', { name: 'Call' }).click();
+  await expect(other.getByTestId('called')).toContainText('Hana Brown');
+  await expect(other.getByTestId('nobody-proposed')).toHaveCount(0);
+  // The engine adapts: the first teacher is no longer offered them, and nobody in their line is free.
+  await expect(chosen.getByTestId('proposal-reason')).toHaveCount(0);
+  await expect(chosen.getByTestId('nobody-proposed')).toHaveCount(0);
+});
