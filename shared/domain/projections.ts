@@ -31,6 +31,8 @@ export interface TeacherLineEntry {
   calledAt: number | null; startedAt: number | null; estimatedStart: number | null; whereabouts: Whereabouts;
   /** The interpreter called to sit in (coming while called, present in the conference). */
   interpreterName: string | null;
+  /** That interpreter is in this room already, sitting in the teacher's conference now: they stay on. */
+  interpreterHere: boolean;
   /** Times marked as not arrived: after the first, the next one takes them out of the line. */
   noShows: number;
   commitments: Commitment[];
@@ -314,6 +316,8 @@ function doneByTeacher(state: NightState): Map<string, Visit[]> {
 
 function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacherId: string): TeacherView {
   const teacher = setup.teachers[teacherId];
+  const conferenceVisitId = state.teachers[teacherId].conferenceVisitId;
+  const inConference = conferenceVisitId ? state.visits[conferenceVisitId] : null;
   const entry = (v: Visit): TeacherLineEntry => {
     const family = setup.families[v.familyId];
     const checkIn = state.checkIns[v.familyId];
@@ -325,6 +329,7 @@ function teacherView(state: NightState, setup: Bundle, night: NightInfo, teacher
       bookedAt: v.bookedAt, queuedAt: v.queuedAt, status: v.status, calledAt: v.calledAt, startedAt: v.startedAt,
       estimatedStart: estimatedStart(state, v.id), whereabouts: whereabouts(state, setup, v),
       interpreterName: v.interpreterId ? setup.staff[v.interpreterId]?.name ?? null : null,
+      interpreterHere: v.interpreterId !== null && v.status === 'called' && inConference?.interpreterId === v.interpreterId,
       noShows: v.noShows, commitments: v.commitments ?? [], note: v.note ?? '',
     };
   };

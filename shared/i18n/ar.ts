@@ -85,6 +85,7 @@ export const ar = {
   "teacher.walkIn": "بدون موعد",
   "teacher.interpreter": "يحتاج إلى مترجم",
   "teacher.interpreterComing": "المترجم {name} في الطريق",
+  "teacher.interpreterStays": "يبقى المترجم {name} بعد هذا اللقاء",
   "teacher.interpreterPresent": "المترجم: {name}",
   "teacher.noShowOnce": "لم يحضروا عند النداء مرة واحدة",
   "teacher.expected": "متوقَّع نحو {time}",

@@ -84,6 +84,7 @@ export const en = {
   'teacher.walkIn': 'Walk-in',
   'teacher.interpreter': 'Interpreter needed',
   'teacher.interpreterComing': 'Interpreter {name} is on the way',
+  'teacher.interpreterStays': 'Interpreter {name} stays on from this conference',
   'teacher.interpreterPresent': 'Interpreter: {name}',
   'teacher.noShowOnce': 'Did not come when called once',
   'teacher.expected': 'expected about {time}',

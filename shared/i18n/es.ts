@@ -85,6 +85,7 @@ export const es = {
   "teacher.walkIn": "Sin cita",
   "teacher.interpreter": "Necesita intérprete",
   "teacher.interpreterComing": "El intérprete {name} viene en camino",
+  "teacher.interpreterStays": "El intérprete {name} se queda después de esta conferencia",
   "teacher.interpreterPresent": "Intérprete: {name}",
   "teacher.noShowOnce": "No vino cuando se le llamó una vez",
   "teacher.expected": "esperado hacia las {time}",

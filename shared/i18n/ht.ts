@@ -85,6 +85,7 @@ export const ht = {
   "teacher.walkIn": "San randevou",
   "teacher.interpreter": "Bezwen entèprèt",
   "teacher.interpreterComing": "Entèprèt {name} ap vini",
+  "teacher.interpreterStays": "Entèprèt {name} ap rete apre konferans sa a",
   "teacher.interpreterPresent": "Entèprèt: {name}",
   "teacher.noShowOnce": "Yo pa t vini yon fwa lè yo te rele yo",
   "teacher.expected": "ap tann yo vè {time}",

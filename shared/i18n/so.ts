@@ -85,6 +85,7 @@ export const so = {
   "teacher.walkIn": "Ballan la'aan",
   "teacher.interpreter": "Turjubaan ayaa loo baahan yahay",
   "teacher.interpreterComing": "Turjubaanka {name} waa soo socdaa",
+  "teacher.interpreterStays": "Turjubaanka {name} wuu sii joogayaa shirkan kadib",
   "teacher.interpreterPresent": "Turjubaan: {name}",
   "teacher.noShowOnce": "Mar ma iman markii loo yeeray",
   "teacher.expected": "la filayo qiyaastii {time}",

@@ -85,6 +85,7 @@ export const vi = {
   "teacher.walkIn": "Không hẹn trước",
   "teacher.interpreter": "Cần thông dịch viên",
   "teacher.interpreterComing": "Thông dịch viên {name} đang đến",
+  "teacher.interpreterStays": "Thông dịch viên {name} ở lại sau buổi gặp này",
   "teacher.interpreterPresent": "Thông dịch viên: {name}",
   "teacher.noShowOnce": "Đã một lần không đến khi được gọi",
   "teacher.expected": "dự kiến khoảng {time}",

@@ -12,6 +12,7 @@ import { decide, noShowAfterMs, offerTimeoutMs, type Decision } from '../../shar
 import { evolveAll } from '../../shared/domain/evolve';
 import { dispatch, expectedConferenceMs, forecast, turnoverMs, type Proposal } from '../../shared/domain/routing';
 import { emptyNight, type NightEvent, type NightState } from '../../shared/domain/state';
+import { viewFor, type TeacherView } from '../../shared/domain/projections';
 import type { Actor, Command, SystemCommand } from '../../shared/protocol';
 import { buildBundle, type BundleSpec } from '../helpers/bundle-generator';
 
@@ -396,6 +397,26 @@ describe('a scarce interpreter', () => {
     night.callNext('T1');
     expect(night.proposalFor('T2')).toBeUndefined();
     expect(refusal(night.when({ type: 'callFamily', teacherId: 'T2' }, teacher('T2')))).toMatchObject({ code: 'nobody_available' });
+  });
+
+  it('stays on for the same teacher\'s next family who needs them, and the teacher\'s screen says so', () => {
+    // Given two Spanish-speaking families for T1 and one Spanish interpreter
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }],
+      families: [{ id: 'S1', teacherIds: ['T1'], language: 'es' }, { id: 'S3', teacherIds: ['T1'], language: 'es' }],
+      staff: [{ id: 'X1', languages: ['en', 'es'] }],
+    });
+    const called = () => (viewFor(night.state, teacher('T1')) as TeacherView).called;
+    night.checkIn('S1', 'S3');
+    // When T1 calls S1, X1 comes from the lobby
+    expect(night.callNext('T1')).toBe('S1:T1');
+    expect(called()).toMatchObject({ visitId: 'S1:T1', interpreterName: expect.any(String), interpreterHere: false });
+    // And when T1 calls S3 near the end of S1's conference, X1 is already in the room and stays on
+    night.at('17:04').start('S1:T1');
+    night.at('17:14');
+    expect(night.callNext('T1')).toBe('S3:T1');
+    expect(night.state.visits['S3:T1'].interpreterId).toBe('X1');
+    expect(called()).toMatchObject({ visitId: 'S3:T1', interpreterHere: true });
   });
 });
 
