@@ -6,6 +6,10 @@ import { withoutPersonalData } from './privacy';
 import { announcementsKept, emptyNight, lobbyRoomId, signInKey, type SetupItem } from './state';
 import { carryLiveIndex } from './live-index';
 import { copyRecord, setKey, valuesOf, type Ownership } from './records';
+import { minute } from '../clock';
+
+/** Conferences longer than this count as this long in the lengths by minute (a forgotten "end"). */
+const longestCountedMinutes = 90;
 
 export { Ownership } from './records';
 
@@ -92,7 +96,11 @@ function apply(state: NightState, event: NightEvent, b: Batch): NightState {
         if (task.visitId === visit.id && task.kind === 'interpret' && (task.status === 'offered' || task.status === 'accepted')) next = b.withTask(next, { ...task, status: 'done' });
       }
       const duration = at - (visit.startedAt ?? at);
-      return { ...next, finished: { count: next.finished.count + 1, totalMs: next.finished.totalMs + duration } };
+      const minutes = Math.min(longestCountedMinutes, Math.round(duration / minute));
+      const byMinute = next.finished.byMinute?.slice() ?? [];
+      while (byMinute.length <= minutes) byMinute.push(0);
+      byMinute[minutes]++;
+      return { ...next, finished: { count: next.finished.count + 1, totalMs: next.finished.totalMs + duration, byMinute } };
     }
     case 'familyNoShow': {
       const visit = s.visits[event.visitId];

@@ -11,8 +11,9 @@
 // once it has ended (it expects the slot length, corrected by what it has seen tonight).
 //
 // The rule, in order: a booked family whose slot has come goes first; a booked slot is protected
-// (no walk-in conference that would make a present booked family late, unless no interpreter they
-// need can be free by their slot); a teacher never sits idle waiting for a family or an interpreter
+// (no walk-in conference, judged by a long one, that would make a booked family late, whether here
+// yet or not, unless no interpreter they need can be free by their slot; no booked family seen early
+// that would make an earlier one late); a teacher never sits idle waiting for a family or an interpreter
 // when someone else can be seen at once; among the rest,
 // the family with the least left to do goes first (they leave soonest: shortest remaining work
 // minimises the time families spend in the building; a conference that sends a family home weighs
@@ -51,6 +52,16 @@ export const routingRules = {
   bookedLeadMs: 2 * minute,
   /** A booked family may be this late before walk-ins stop being squeezed in ahead of it. */
   bookedSlackMs: 2 * minute,
+  /**
+   * A walk-in is squeezed in before a booked slot only if a conference this long (this quantile of
+   * tonight's lengths) would end in time: judged by the mean length, half of them run into the slot.
+   */
+  squeezeQuantile: 0.75,
+  /**
+   * The slot of a booked family not checked in yet is kept too, but a walk-in may be expected to run
+   * this far into it: the family may not come, and the teacher then sat idle for nobody.
+   */
+  absentSlotGraceMs: 2 * minute,
   /** A teacher in conference becomes "about to be free" this long before the expected end. */
   callLeadMs: 6 * minute,
   /**
@@ -213,11 +224,24 @@ function priorityKey(c: Candidate, at: number): number {
   return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince) + (c.outOfOrder ? routingRules.promisedOrderMs : 0);
 }
 
-/** A present booked family whose slot this conference would make them miss. */
-function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, protectedSlots: Map<string, number[]>, familySlots: Map<string, number[]>): boolean {
+/**
+ * A booked family whose slot this conference would make them miss. `absentSlots`: slots of booked
+ * families not checked in yet, who keep them too, with a little grace (routingRules).
+ */
+function hurtsBooking(
+  state: NightState, c: Candidate, expectedMs: number, protectedSlots: Map<string, number[]>, familySlots: Map<string, number[]>,
+  absentSlots: Map<string, number[]>,
+): boolean {
   const end = c.start + expectedMs + routingRules.bookedSlackMs;
-  if (c.visit.bookedAt === null) {
-    for (const slot of protectedSlots.get(c.visit.teacherId) ?? []) if (slot < end && slot > c.start) return true;
+  // Only slots before the candidate's own: a booked family seen early must not make an earlier one late.
+  const own = c.visit.bookedAt ?? Infinity;
+  const mine = protectedSlots.get(c.visit.teacherId);
+  const absent = absentSlots.get(c.visit.teacherId);
+  if (mine || absent) {
+    // Judged by a long conference, not the mean one: by the mean, half of them run into the slot.
+    const squeezeEnd = c.start + squeezeMs(state);
+    for (const slot of mine ?? []) if (slot < own && slot > c.start && slot < squeezeEnd + routingRules.bookedSlackMs) return true;
+    for (const slot of absent ?? []) if (slot < own && slot > c.start && slot < squeezeEnd - routingRules.absentSlotGraceMs) return true;
   }
   const setup = state.setup!;
   for (const slot of familySlots.get(c.visit.familyId) ?? []) {
@@ -249,6 +273,39 @@ function honourableSlots(state: NightState, interpreters: Map<string, { freeAt: 
       out.set(teacherId, (out.get(teacherId) ?? []).filter((at) => at !== slot));
     }
   }
+  return out;
+}
+
+/**
+ * How long a conference squeezed in before a slot is taken to last: the `squeezeQuantile` of
+ * tonight's conference lengths, with the slot length counted `priorWeight` times before any is seen.
+ */
+function squeezeMs(state: NightState): number {
+  let ms = squeezes.get(state.finished);
+  if (ms === undefined) {
+    const slotMinutes = state.setup?.event.slotMinutes ?? 15;
+    const byMinute = state.finished.byMinute ?? [];
+    const wanted = Math.floor(routingRules.squeezeQuantile * (routingRules.priorWeight + state.finished.count));
+    let seen = 0;
+    ms = slotMinutes * minute;
+    for (let minutes = 0; minutes < Math.max(byMinute.length, slotMinutes + 1); minutes++) {
+      seen += (byMinute[minutes] ?? 0) + (minutes === slotMinutes ? routingRules.priorWeight : 0);
+      if (seen > wanted) { ms = minutes * minute; break; }
+    }
+    squeezes.set(state.finished, ms);
+  }
+  return ms;
+}
+/** Worked out once per set of lengths seen: states share it until the next conference ends. */
+const squeezes = new WeakMap<NightState['finished'], number>();
+
+/**
+ * Slots of booked families not checked in yet and not yet come, by teacher. They keep them: most
+ * come only minutes before, often after a walk-in who would run into the slot has been called.
+ */
+function absentSlots(state: NightState, now: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const a of appointmentsOf(state.setup!)) if (!state.checkIns[a.familyId] && a.at > now) push(out, a.teacherId, a.at);
   return out;
 }
 
@@ -367,7 +424,7 @@ function rankedPairs(state: NightState, now: number) {
   const index = liveIndex(state);
   const counts = waitingCounts(state);
   const interpreters = interpreterAvailability(state, now);
-  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: index.bookedByFamily };
+  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: index.bookedByFamily, absent: absentSlots(state, now) };
   // Whether a family can come now, asked once per family (most wait in several lines).
   const comes = new Map<string, boolean>();
   const canCome = (familyId: string) => {
@@ -410,7 +467,7 @@ function rankedPairs(state: NightState, now: number) {
         outOfOrder: promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting'),
       });
     }
-    const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
+    const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily, slots.absent)));
     // A minute until the conference can start counts against the pair: a family goes where it is seen soonest.
     for (const candidate of pool) pairs.push({ teacherId: h.teacherId, freeAt: h.freeAt, candidate, key: priorityKey(candidate, now) + routingRules.delayWeight * (candidate.start - now), pool });
   }
@@ -549,7 +606,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   // The forecast's own count of what each family has left, as it plays the night forward.
   const left = new Map(waitingCounts(state));
   const interpreters = interpreterAvailability(state, now);
-  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: liveIndex(state).bookedByFamily };
+  const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: liveIndex(state).bookedByFamily, absent: absentSlots(state, now) };
 
   // Families (still here): when and where they are free next. Worked out for those the forecast
   // meets, not for every family of the night.
@@ -598,7 +655,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
   // not checked in yet is expected, as early as tonight's booked families have been coming. Their
-  // teacher's time is not held for them, as dispatch holds none for a family who is not here.
+  // slot is kept from walk-ins who would run into it, as dispatch keeps it (absentSlots).
   const early = bookedEarlyMs(state);
   for (const a of appointmentsOf(setup)) {
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
@@ -668,7 +725,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       const outOfOrder = before.some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
       candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
     }
-    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
+    const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily, slots.absent)))
       ?? choose(candidates, freeAt, freeAt, null);
     if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
     const start = pick.start;

@@ -127,8 +127,11 @@ export interface NightState {
   staff: Record<string, StaffState>;
   tasks: Record<string, EscortTask>;
   ticketsIssued: number;
-  /** Conference lengths seen tonight, so estimates learn how long conferences really take. */
-  finished: { count: number; totalMs: number };
+  /**
+   * Conference lengths seen tonight, so estimates learn how long conferences really take; `byMinute`
+   * counts them by length in whole minutes (absent in nights saved before it was kept: none seen).
+   */
+  finished: { count: number; totalMs: number; byMinute?: number[] };
   /**
    * Changeovers seen tonight: from a conference's end to the next one's start at that teacher, when
    * the next family was already waiting (absent in nights saved before it was kept: none seen).

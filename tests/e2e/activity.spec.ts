@@ -62,7 +62,7 @@ test('a family ticks its classroom tour on its phone, an ambassador leading the 
 
 test('a family at the band gets a five-minute heads-up before it is called away', async ({ browser }) => {
   // The band (ACT4) plays 18:30–18:50 on the night's date: the clock is moved to 18:35 there.
-  const { server, advance, close } = await startClockedServer({ withoutAppointments: true });
+  const { server, advance, close } = await startClockedServer();
   try {
     const { date, timezone } = server.host.committed.setup!.event;
     advance(localToEpoch(date, '18:35', timezone) - Date.now());

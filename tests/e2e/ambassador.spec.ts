@@ -54,7 +54,7 @@ test('a family who needs a guide checks in at the kiosk and is called: the neare
 });
 
 test('an interpretation nobody accepts within 60 s goes to the next interpreter of the language (the clock moved, not waited)', async ({ browser }) => {
-  const { server, advance, close } = await startClockedServer({ withoutAppointments: true });
+  const { server, advance, close } = await startClockedServer();
   try {
     // Sofia Williams (F0004) speaks Spanish; Mr. Jean-Baptiste (T004, Room A104) does not. Lucia Jones (X001) is asked first.
     const lucia = await signIn(browser, server, 'staff', 'X001', phone);
@@ -89,7 +89,7 @@ test('an interpretation nobody accepts within 60 s goes to the next interpreter 
 });
 
 test("an interpreter's upcoming conferences move when the teacher runs late", async ({ browser }) => {
-  const { server, close } = await startClockedServer({ withoutAppointments: true });
+  const { server, close } = await startClockedServer();
   try {
     // Maya Kim (F0019, Spanish) is in conference with Mr. Jean-Baptiste (T004); Sofia Williams (F0004, Spanish) is next.
     await checkIn(server, { familyId: 'F0019', teacherIds: ['T004'] });

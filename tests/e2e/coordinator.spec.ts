@@ -82,7 +82,7 @@ test('before the night: the coordinator uploads a bundle, sees precise errors, t
 });
 
 test('an alert appears when a family has waited 30 minutes, and goes when the coordinator moves them to the front', async ({ browser }) => {
-  const own = await startClockedServer({ withoutAppointments: true });
+  const own = await startClockedServer();
   try {
     const { server } = own;
     const coordinator = await signIn(browser, server, 'coordinator', 'C1', { width: 1280, height: 900 });

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { startServer, type RunningServer } from '../../server/app';
-import { demoNightEvents } from '../../server/demo';
+import { demoNightWithoutBookings } from '../helpers/demo';
 import type { Ack } from '../../shared/protocol';
 
 export const test = base.extend<{ server: RunningServer }>({
   server: async ({}, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'cn-e2e-'));
-    const server = await startServer({ dataDir, port: 0 });
+    const server = await startServer({ dataDir, port: 0, initialEvents: demoNightWithoutBookings });
     await use(server);
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -33,17 +33,11 @@ export async function signIn(browser: Browser, server: RunningServer, role: stri
 
 export const shot = (name: string) => `test-results/${name}.png`;
 
-/**
- * A server of the test's own whose clock the test moves forward (the five-minute no-show rule).
- * `withoutAppointments`: the demo night with no booked slots, so that estimates do not depend on the
- * hour the test runs at (the forecast holds a teacher's time for booked families not yet here).
- */
-export async function startClockedServer(options: { withoutAppointments?: boolean } = {}): Promise<{ server: RunningServer; advance(ms: number): void; close(): Promise<void> }> {
+/** A server of the test's own whose clock the test moves forward (the five-minute no-show rule). */
+export async function startClockedServer(): Promise<{ server: RunningServer; advance(ms: number): void; close(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cn-e2e-clock-'));
   let offset = 0;
-  const initialEvents = async (now: number) => (await demoNightEvents(now)).map((e) =>
-    options.withoutAppointments && e.type === 'nightCreated' ? { ...e, setup: { ...e.setup, appointments: [] } } : e);
-  const server = await startServer({ dataDir, port: 0, clock: () => Date.now() + offset, initialEvents });
+  const server = await startServer({ dataDir, port: 0, clock: () => Date.now() + offset, initialEvents: demoNightWithoutBookings });
   return {
     server,
     advance(ms) { offset += ms; },

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { startServer } from '../../server/app';
 import { expect, shot, signIn, test } from './fixtures';
+import { demoNightWithoutBookings } from '../helpers/demo';
 
 test('a family checked in at the kiosk shows up live on the teacher, board and status pages', async ({ browser, server }) => {
   // Hamza Tran (F0001, phone …3445) has one child, Sofia, in Mx. Pierre's class (T001, Room A101).
@@ -66,7 +67,7 @@ test('a wrong status token gets a plain "not found"', async ({ browser, server }
 
 test('after a server restart every screen reconnects by itself and is right again', async ({ browser }) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cn-e2e-restart-'));
-  let server = await startServer({ dataDir, port: 0 });
+  let server = await startServer({ dataDir, port: 0, initialEvents: demoNightWithoutBookings });
   const port = server.port;
   const teacher = await signIn(browser, server, 'teacher', 'T002');
   await server.close();

@@ -7,7 +7,7 @@ import { expectAccessible, expectTouchTargets } from './a11y';
 import { translate } from '../../shared/i18n';
 
 test('a Vietnamese family followed through two conferences: waits per teacher, guide and interpreter, then the commitments stay', async ({ browser }) => {
-  const { server, close } = await startClockedServer({ withoutAppointments: true });
+  const { server, close } = await startClockedServer();
   try {
     // Hamza White (F0007, Vietnamese) has Ava with Mr. Torres (T007, Room A107) and Amara with Mx. Taylor (T008, Room B101).
     const [{ statusUrl }] = await checkIn(server, { familyId: 'F0007', wantsEscort: true });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { startServer } from '../../server/app';
 import { actAs, checkIn, expect, openStatus, shot, signIn, startClockedServer, test } from './fixtures';
+import { demoNightWithoutBookings } from '../helpers/demo';
 
 const minute = 60_000;
 /** "18:05" → minutes since midnight, for comparing estimates on a page. */
@@ -27,7 +28,7 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
   const torres = await signIn(browser, server, 'teacher', 'T007');
   const taylor = await signIn(browser, server, 'teacher', 'T008', { width: 390, height: 844 });
   const [{ statusUrl, ticket }] = await checkIn(server, 'F0007');
-  // Others wait too: Hana Diaz and Ayaan Hassan for Mr. Torres, Chloe Kim and Fatima Li (booked) for Mx. Taylor.
+  // Others wait too: Hana Diaz and Ayaan Hassan for Mr. Torres, Chloe Kim and Fatima Li for Mx. Taylor.
   await checkIn(server, 'F0046', 'F0085', 'F0086', 'F0115');
   const family = await openStatus(browser, statusUrl);
 
@@ -102,8 +103,7 @@ test('a family seeing two teachers: busy with the first in the second\'s queue, 
 });
 
 test('running late moves the family\'s estimate at once; a break stops calls until resumed', async ({ browser }) => {
-  // A night without booked slots: the estimates then depend on the line alone, not on the hour the test runs.
-  const night = await startClockedServer({ withoutAppointments: true });
+  const night = await startClockedServer();
   try {
     const { server } = night;
     // Linh Taylor (F0006) and Yusuf Anderson (F0045) are both in T006's line; Linh Taylor is in conference.
@@ -267,7 +267,7 @@ test('the conference timer cues gently at the target length and more strongly fi
 
 test('the lobby board: tickets only, newest on top, recently called, no scrollbars at 1920×1080 or 1280×720, offline said plainly', async ({ browser }) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cn-e2e-board-'));
-  let server = await startServer({ dataDir, port: 0 });
+  let server = await startServer({ dataDir, port: 0, initialEvents: demoNightWithoutBookings });
   const port = server.port;
   try {
     const tv = await signIn(browser, server, 'board', 'B1', { width: 1920, height: 1080 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app';
 import type { Actor, Role } from '../../shared/protocol';
 import { TestClient, type ClientAuth } from './client';
+import { demoNightWithoutBookings } from './demo';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const demoBundleDir = path.join(repoRoot, 'server', 'demo', 'lincoln-elementary');
@@ -41,7 +42,7 @@ export class Harness {
 
   async start(options: Partial<ServerOptions> & { dataDir?: string } = {}): Promise<RunningServer & { dataDir: string }> {
     const dataDir = options.dataDir ?? (await this.dataDir());
-    const server = await startServer({ port: 0, ...options, dataDir });
+    const server = await startServer({ port: 0, initialEvents: demoNightWithoutBookings, ...options, dataDir });
     this.servers.add(server);
     return Object.assign(server, { dataDir });
   }

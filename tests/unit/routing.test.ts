@@ -107,7 +107,7 @@ describe('booked families', () => {
       appointments: [{ familyId: 'B', teacherId: 'T1', startsAt: '17:10' }],
     });
     night.checkIn('W0');
-    expect(night.callNext('T1')).toBe('W0:T1');
+    night.do({ type: 'callFamily', teacherId: 'T1', visitId: 'W0:T1' }, teacher('T1')); // by hand: B's slot is kept
     night.at('17:02').checkIn('W1');
     night.at('17:03').start('W0:T1');
 
@@ -136,6 +136,40 @@ describe('booked families', () => {
     night.at('17:53').start('W2:T1');
     night.at('18:05').end('W2:T1');
     expect(night.callNext('T1')).toBe('W3:T1');
+  });
+
+  it('the slot of a booked family not here yet is kept from a walk-in who would run into it, until its time', () => {
+    // Given T1 free at 17:00, walk-in W waiting, and B booked with T1 at 17:10 but not here yet
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }],
+      families: [{ id: 'W', teacherIds: ['T1'] }, { id: 'B', teacherIds: ['T1'] }],
+      appointments: [{ familyId: 'B', teacherId: 'T1', startsAt: '17:10' }],
+    });
+    night.checkIn('W');
+    // When T1 looks for the next family, Then W (who would run from 17:03 past 17:10) is not proposed
+    expect(night.proposalFor('T1')).toBeUndefined();
+    expect(refusal(night.when({ type: 'callFamily', teacherId: 'T1' }, teacher('T1')))).toMatchObject({ code: 'nobody_available' });
+    // And when B has not come by the slot, the teacher holds no longer: W is called
+    night.at('17:10');
+    expect(night.callNext('T1')).toBe('W:T1');
+  });
+
+  it('a booked family present early is not seen before an earlier booked family whose slot it would run into', () => {
+    // Given T1 busy until about 17:10; B2 (booked 17:45) here since 17:01, B1 (booked 17:20) since 17:05
+    const night = given({
+      teachers: [{ id: 'T1', roomId: 'A1' }],
+      families: [{ id: 'W0', teacherIds: ['T1'] }, { id: 'B1', teacherIds: ['T1'] }, { id: 'B2', teacherIds: ['T1'] }],
+      appointments: [{ familyId: 'B1', teacherId: 'T1', startsAt: '17:20' }, { familyId: 'B2', teacherId: 'T1', startsAt: '17:45' }],
+    });
+    night.checkIn('W0');
+    night.do({ type: 'callFamily', teacherId: 'T1', visitId: 'W0:T1' }, teacher('T1'));
+    night.at('17:01').checkIn('B2');
+    night.at('17:03').start('W0:T1');
+    night.at('17:05').checkIn('B1');
+    // When W0's conference ends at 17:10
+    night.at('17:10').end('W0:T1');
+    // Then B1 is called (early, and in time for 17:20); B2, though here longer, would make B1 late
+    expect(night.callNext('T1')).toBe('B1:T1');
   });
 
   /** T1 busy with W0 from 17:03; walk-in W arrives 17:04, booked B (slot `slot`) arrives 17:06. */
@@ -499,15 +533,14 @@ describe('estimated starts', () => {
     return { night, expected: expectedConferenceMs(night.state) };
   }
 
-  it('do not hold a teacher for a booked family who is not here, as the engine does not', () => {
+  it('keep a teacher\'s time for a booked family not here yet, as the engine does', () => {
     // Given tonight's booked families have not been coming early (none has come yet)
-    const { night } = walkInBehindAbsentBooking(false);
-    // Then W is expected when T1 is free, not after A's slot...
-    const estimate = night.forecast().get('W:T1')!;
-    expect(minutes(estimate - night.time('17:18'))).toBeLessThanOrEqual(1);
-    // ...which is when the engine does call W, A still not being here
-    night.at('17:11');
-    expect(night.proposalFor('T1')).toMatchObject({ visitId: 'W:T1', expectedStart: night.time('17:18') });
+    const { night, expected } = walkInBehindAbsentBooking(false);
+    // Then W is expected at T1 after A's slot, not when T1 is free at 17:18...
+    expect(night.forecast().get('W:T1')!).toBeGreaterThanOrEqual(night.time('17:20') + expected);
+    // ...as the engine keeps T1's time for A: W is not proposed to T1 as T1 is about to be free
+    night.at('17:13');
+    expect(night.proposalFor('T1')?.visitId).not.toBe('W:T1');
   });
 
   it('expect a booked family not here yet as early as tonight\'s booked families have been coming', () => {
