@@ -537,35 +537,60 @@ export function forecastOf(state: NightState, now: number, visitIds: readonly st
   return playForward(state, now, new Set(visitIds)).starts;
 }
 
+/**
+ * A family as the forecast sees it: here, or booked and expected. One record per family, changed as
+ * the forecast places the family's visits.
+ */
+interface FamilyPlace {
+  /** When and where they are free next, and since when they have been waiting. */
+  freeAt: number;
+  roomId: string;
+  waitingSince: number;
+  /** Visits they still have (waiting or called), counted down as the forecast places them. */
+  left: number;
+  /** The language they asked for an interpreter in (null: none). */
+  interpreterLanguage: string | null;
+  /**
+   * The estimated starts they were given (promisedAt) of their visits not placed yet. Every waiting
+   * visit of a family here is pending in the forecast, so these are the promises promisedBefore()
+   * would find still waiting and unplaced.
+   */
+  promised: number[];
+}
+
+/** A visit the forecast has still to place, and the language it needs an interpreter for (null: none). */
+interface PendingVisit { visit: Visit; family: FamilyPlace; language: string | null }
+
 function playForward(state: NightState, now: number, until?: ReadonlySet<string>): { starts: Map<string, number>; interpreters: Map<string, string> } {
   const starts = new Map<string, number>();
   const assigned = new Map<string, string>();
   const setup = state.setup;
   if (!setup) return { starts, interpreters: assigned };
   let untilLeft = until ? until.size : Infinity;
-  const found = (visitId: string) => { if (until?.has(visitId)) untilLeft--; };
   const expected = expectedConferenceMs(state);
   const changeover = turnoverMs(state);
-  // The forecast's own count of what each family has left, as it plays the night forward.
-  const left = new Map(waitingCounts(state));
+  const counts = waitingCounts(state);
   const interpreters = interpreterAvailability(state, now);
   const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: liveIndex(state).bookedByFamily };
 
   // Families (still here): when and where they are free next. Worked out for those the forecast
   // meets, not for every family of the night.
-  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number } | null>();
+  const family = new Map<string, FamilyPlace | null>();
   const familyAt = (familyId: string) => {
     let f = family.get(familyId);
     if (f === undefined) {
       const c = state.checkIns[familyId];
-      f = c && c.leftAt === null ? { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince } : null;
+      f = c && c.leftAt === null ? {
+        freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince,
+        left: counts.get(familyId) ?? 0, interpreterLanguage: c.wantsInterpreter ? c.language : null, promised: [],
+      } : null;
       family.set(familyId, f);
     }
     return f;
   };
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
-  const pending = new Map<string, Visit[]>();
+  const pending = new Map<string, PendingVisit[]>();
   for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
     let free = teacherFreeAt(state, teacherId, now);
@@ -587,13 +612,21 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       }
       starts.set(v.id, start);
       free = start + expected;
-      left.set(v.familyId, (left.get(v.familyId) ?? 0) + 1);
-      if (f) { f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
+      if (f) { f.left++; f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
     }
     teacherFree.set(teacherId, free);
   }
   for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => familyAt(v.familyId));
+    const speaks = setup.teachers[teacherId].languages;
+    const visits: PendingVisit[] = [];
+    for (const v of waiting) {
+      const f = familyAt(v.familyId);
+      if (!f) continue;
+      // As needsInterpreter(), from the family's record: the check-in is read once per family.
+      const language = f.interpreterLanguage !== null && !speaks.includes(f.interpreterLanguage) ? f.interpreterLanguage : null;
+      visits.push({ visit: v, family: f, language });
+      if (v.promisedAt !== undefined) f.promised.push(v.promisedAt);
+    }
     if (visits.length) pending.set(teacherId, visits);
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
@@ -604,44 +637,47 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
     const phantomFamily = `${expectedPrefix}${a.familyId}`;
     const roomId = roomOfTeacher(setup, a.teacherId);
-    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at });
+    let f = familyAt(phantomFamily);
+    if (!f) {
+      f = { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at, left: 0, interpreterLanguage: null, promised: [] };
+      family.set(phantomFamily, f);
+    }
     const visit: Visit = {
       id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
     };
-    push(pending, a.teacherId, visit);
-    left.set(phantomFamily, (left.get(phantomFamily) ?? 0) + 1);
+    push(pending, a.teacherId, { visit, family: f, language: null });
+    f.left++;
   }
+
+  /** Places visits[i] at `start` in the teacher's room; returns when it is expected to end. */
+  const place = (visits: PendingVisit[], i: number, start: number, roomId: string, interpreterId: string | null) => {
+    const { visit, family: f } = visits[i];
+    visits.splice(i, 1);
+    starts.set(visit.id, start);
+    const end = start + expected;
+    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
+    f.left--;
+    if (visit.promisedAt !== undefined) f.promised.splice(f.promised.indexOf(visit.promisedAt), 1);
+    if (interpreterId) { interpreters.set(interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, interpreterId); }
+    if (until?.has(visit.id)) untilLeft--;
+    return end;
+  };
 
   // The next step is already decided: the engine's own proposals, which teachers are about to see.
   for (const p of dispatch(state, now).values()) {
     const visits = pending.get(p.teacherId);
     const visit = state.visits[p.visitId];
-    const f = familyAt(p.familyId);
-    const at = visits?.indexOf(visit) ?? -1;
-    if (!f || at < 0) continue;
-    const start = Math.max(p.expectedStart, teacherFree.get(p.teacherId)!);
-    starts.set(visit.id, start);
-    visits!.splice(at, 1);
-    const end = start + expected;
-    const roomId = roomOfTeacher(setup, p.teacherId);
-    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    left.set(p.familyId, (left.get(p.familyId) ?? 1) - 1);
-    if (p.interpreterId) { interpreters.set(p.interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, p.interpreterId); }
+    const at = visits?.findIndex((w) => w.visit === visit) ?? -1;
+    if (at < 0) continue;
+    const end = place(visits!, at, Math.max(p.expectedStart, teacherFree.get(p.teacherId)!), roomOfTeacher(setup, p.teacherId), p.interpreterId);
     teacherFree.set(p.teacherId, end + changeover);
-    found(visit.id);
   }
 
   // Teachers in order of when they become free.
   const heap = new MinHeap<string>();
   for (const teacherId of pending.keys()) heap.push(teacherFree.get(teacherId)!, teacherId);
   let guard = 0;
-  // What each step asks of a visit, looked up once, not at every step: its family's record (never
-  // replaced from here on), the language it needs an interpreter for (null: none), its promised-before list.
-  const facts = new Map<Visit, { f: { freeAt: number; roomId: string; waitingSince: number }; language: string | null; before: readonly string[] }>();
-  for (const visits of pending.values()) {
-    for (const v of visits) facts.set(v, { f: family.get(v.familyId)!, language: !v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v) ? state.checkIns[v.familyId].language : null, before: promisedBefore(state, v) });
-  }
   const anyPins = Object.keys(state.pins ?? {}).length > 0;
   const noneTaken = new Set<string>();
   while (heap.size && untilLeft > 0 && guard++ < 100_000) {
@@ -654,8 +690,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     // (most steps need none: the map is made on the first).
     let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
-    for (const v of visits) {
-      const { f, language, before } = facts.get(v)!;
+    for (const { visit: v, family: f, language } of visits) {
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (language !== null) {
@@ -665,22 +700,15 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      const outOfOrder = before.some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
-      candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
+      const promised = v.promisedAt;
+      const outOfOrder = promised !== undefined && f.promised.some((at) => at < promised);
+      candidates.push({ visit: v, start, remainingMs: remainingMs(f.left, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
       ?? choose(candidates, freeAt, freeAt, null);
     if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
-    const start = pick.start;
-    starts.set(pick.visit.id, start);
-    visits.splice(visits.indexOf(pick.visit), 1);
-    const end = start + expected;
-    const f = family.get(pick.visit.familyId)!;
-    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    left.set(pick.visit.familyId, (left.get(pick.visit.familyId) ?? 1) - 1);
-    if (pick.interpreter) { interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId }); assigned.set(pick.visit.id, pick.interpreter.staffId); }
+    const end = place(visits, visits.findIndex((w) => w.visit === pick.visit), pick.start, roomId, pick.interpreter?.staffId ?? null);
     if (visits.length) heap.push(end + changeover, teacherId);
-    found(pick.visit.id);
   }
   return { starts, interpreters: assigned };
 }
