@@ -196,6 +196,13 @@ function bestInterpreter(
 
 interface Candidate {
   visit: Visit;
+  // The visit's fields the rule reads, copied from it once: visits come in many shapes (fields are
+  // added as the night goes on), and reading a field of one is slow where it is done this often.
+  familyId: string;
+  teacherId: string;
+  bookedAt: number | null;
+  /** frontOfLineKey(visit). */
+  frontKey: number | null;
   start: number;
   /** Expected minutes of conferences the family still has, this one included. */
   remainingMs: number;
@@ -206,9 +213,8 @@ interface Candidate {
 }
 
 function priorityKey(c: Candidate, at: number): number {
-  const front = frontOfLineKey(c.visit);
-  if (front !== null) return front;
-  const b = c.visit.bookedAt;
+  if (c.frontKey !== null) return c.frontKey;
+  const b = c.bookedAt;
   if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
   return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince) + (c.outOfOrder ? routingRules.promisedOrderMs : 0);
 }
@@ -216,12 +222,12 @@ function priorityKey(c: Candidate, at: number): number {
 /** A present booked family whose slot this conference would make them miss. */
 function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, protectedSlots: Map<string, number[]>, familySlots: Map<string, number[]>): boolean {
   const end = c.start + expectedMs + routingRules.bookedSlackMs;
-  if (c.visit.bookedAt === null) {
-    for (const slot of protectedSlots.get(c.visit.teacherId) ?? []) if (slot < end && slot > c.start) return true;
+  if (c.bookedAt === null) {
+    for (const slot of protectedSlots.get(c.teacherId) ?? []) if (slot < end && slot > c.start) return true;
   }
   const setup = state.setup!;
-  for (const slot of familySlots.get(c.visit.familyId) ?? []) {
-    if (slot !== c.visit.bookedAt && slot > c.start && slot < end + walkMs(setup, lobbyRoomId, roomOfTeacher(setup, c.visit.teacherId))) return true;
+  for (const slot of familySlots.get(c.familyId) ?? []) {
+    if (slot !== c.bookedAt && slot > c.start && slot < end + walkMs(setup, lobbyRoomId, roomOfTeacher(setup, c.teacherId))) return true;
   }
   return false;
 }
@@ -320,31 +326,31 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   const takenFamilies = new Set<string>();
   const takenInterpreters = new Set<string>();
   for (const { teacherId, freeAt, candidate, key, pool } of pairs) {
-    if (proposals.has(teacherId) || takenFamilies.has(candidate.visit.familyId)) continue;
+    if (proposals.has(teacherId) || takenFamilies.has(candidate.familyId)) continue;
     const roomId = roomOfTeacher(setup, teacherId);
-    const familyRoom = state.checkIns[candidate.visit.familyId].roomId;
+    const familyRoom = state.checkIns[candidate.familyId].roomId;
     const walk = walkMs(setup, familyRoom, roomId);
     let start = Math.max(freeAt, now + walk);
     let interpreter: InterpreterSlot | null = null;
     if (candidate.interpreter) {
-      interpreter = bestInterpreter(setup, state.checkIns[candidate.visit.familyId].language, roomId, interpreters, takenInterpreters, pinsFor(state, teacherId));
+      interpreter = bestInterpreter(setup, state.checkIns[candidate.familyId].language, roomId, interpreters, takenInterpreters, pinsFor(state, teacherId));
       if (!interpreter) continue;
       start = Math.max(start, interpreter.arrives);
     }
     // A family with nothing else left to do loses nothing by waiting at the door: call them at once,
     // so the teacher is never left waiting for them. Others (and interpreters) are called just in time.
-    const lastVisit = (waitingCounts(state).get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
+    const lastVisit = (waitingCounts(state).get(candidate.familyId) ?? 0) <= 1 && !interpreter;
     let callAt = teacherId === forceTeacherId || lastVisit ? now : start - walk - routingRules.arriveEarlyMs;
     if (interpreter) callAt = Math.min(callAt, interpreter.leaves); // the interpreter must know before setting off
     callAt = Math.max(now, callAt);
     if (callAt - now > routingRules.callLeadMs) continue;
-    takenFamilies.add(candidate.visit.familyId);
+    takenFamilies.add(candidate.familyId);
     if (interpreter) takenInterpreters.add(interpreter.staffId);
     const oldest = pool.reduce((o, c) => (c.waitingSince < o.waitingSince ? c : o), pool[0]);
     const reason: ProposalReason = isFrontOfLineKey(key) ? 'frontOfLine' : key < -1e14 ? 'booked' : pool.length === 1 ? 'onlyOne'
       : interpreter ? 'interpreterFree' : candidate === oldest ? 'waitedLongest' : 'fewestLeft';
     proposals.set(teacherId, {
-      teacherId, visitId: candidate.visit.id, familyId: candidate.visit.familyId,
+      teacherId, visitId: candidate.visit.id, familyId: candidate.familyId,
       interpreterId: interpreter?.staffId ?? null, expectedStart: start, callAt, reason,
     });
   }
@@ -406,7 +412,8 @@ function rankedPairs(state: NightState, now: number) {
         start = Math.max(start, interpreter.arrives);
       }
       candidates.push({
-        visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
+        visit: v, familyId: v.familyId, teacherId: h.teacherId, bookedAt: v.bookedAt, frontKey: frontOfLineKey(v),
+        start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
         outOfOrder: promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting'),
       });
     }
@@ -558,8 +565,12 @@ interface FamilyPlace {
   promised: number[];
 }
 
-/** A visit the forecast has still to place, and the language it needs an interpreter for (null: none). */
-interface PendingVisit { visit: Visit; family: FamilyPlace; language: string | null }
+/**
+ * A visit the forecast has still to place: its family, the language it needs an interpreter for
+ * (null: none), the visit's fields a step reads (copied once, see Candidate), and its candidate,
+ * made once and worked out anew at each step of its teacher.
+ */
+interface PendingVisit { candidate: Candidate; family: FamilyPlace; language: string | null; queuedAt: number; promisedAt: number | undefined }
 
 function playForward(state: NightState, now: number, until?: ReadonlySet<string>): { starts: Map<string, number>; interpreters: Map<string, string> } {
   const starts = new Map<string, number>();
@@ -591,6 +602,13 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
   const pending = new Map<string, PendingVisit[]>();
+  const pendingVisit = (v: Visit, f: FamilyPlace, language: string | null): PendingVisit => ({
+    candidate: {
+      visit: v, familyId: v.familyId, teacherId: v.teacherId, bookedAt: v.bookedAt, frontKey: frontOfLineKey(v),
+      start: 0, remainingMs: 0, waitingSince: 0, interpreter: null, outOfOrder: false,
+    },
+    family: f, language, queuedAt: v.queuedAt, promisedAt: v.promisedAt,
+  });
   for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
     let free = teacherFreeAt(state, teacherId, now);
@@ -624,8 +642,9 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       if (!f) continue;
       // As needsInterpreter(), from the family's record: the check-in is read once per family.
       const language = f.interpreterLanguage !== null && !speaks.includes(f.interpreterLanguage) ? f.interpreterLanguage : null;
-      visits.push({ visit: v, family: f, language });
-      if (v.promisedAt !== undefined) f.promised.push(v.promisedAt);
+      const w = pendingVisit(v, f, language);
+      visits.push(w);
+      if (w.promisedAt !== undefined) f.promised.push(w.promisedAt);
     }
     if (visits.length) pending.set(teacherId, visits);
   }
@@ -646,19 +665,19 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
       bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
     };
-    push(pending, a.teacherId, { visit, family: f, language: null });
+    push(pending, a.teacherId, pendingVisit(visit, f, null));
     f.left++;
   }
 
   /** Places visits[i] at `start` in the teacher's room; returns when it is expected to end. */
   const place = (visits: PendingVisit[], i: number, start: number, roomId: string, interpreterId: string | null) => {
-    const { visit, family: f } = visits[i];
+    const { candidate: { visit }, family: f, promisedAt } = visits[i];
     visits.splice(i, 1);
     starts.set(visit.id, start);
     const end = start + expected;
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
     f.left--;
-    if (visit.promisedAt !== undefined) f.promised.splice(f.promised.indexOf(visit.promisedAt), 1);
+    if (promisedAt !== undefined) f.promised.splice(f.promised.indexOf(promisedAt), 1);
     if (interpreterId) { interpreters.set(interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, interpreterId); }
     if (until?.has(visit.id)) untilLeft--;
     return end;
@@ -668,7 +687,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   for (const p of dispatch(state, now).values()) {
     const visits = pending.get(p.teacherId);
     const visit = state.visits[p.visitId];
-    const at = visits?.findIndex((w) => w.visit === visit) ?? -1;
+    const at = visits?.findIndex((w) => w.candidate.visit === visit) ?? -1;
     if (at < 0) continue;
     const end = place(visits!, at, Math.max(p.expectedStart, teacherFree.get(p.teacherId)!), roomOfTeacher(setup, p.teacherId), p.interpreterId);
     teacherFree.set(p.teacherId, end + changeover);
@@ -690,7 +709,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     // (most steps need none: the map is made on the first).
     let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
-    for (const { visit: v, family: f, language } of visits) {
+    for (const { candidate, family: f, language, queuedAt, promisedAt } of visits) {
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (language !== null) {
@@ -700,14 +719,17 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      const promised = v.promisedAt;
-      const outOfOrder = promised !== undefined && f.promised.some((at) => at < promised);
-      candidates.push({ visit: v, start, remainingMs: remainingMs(f.left, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
+      candidate.start = start;
+      candidate.remainingMs = remainingMs(f.left, expected);
+      candidate.waitingSince = Math.max(f.waitingSince, queuedAt);
+      candidate.interpreter = interpreter;
+      candidate.outOfOrder = promisedAt !== undefined && f.promised.some((at) => at < promisedAt);
+      candidates.push(candidate);
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)))
       ?? choose(candidates, freeAt, freeAt, null);
     if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
-    const end = place(visits, visits.findIndex((w) => w.visit === pick.visit), pick.start, roomId, pick.interpreter?.staffId ?? null);
+    const end = place(visits, visits.findIndex((w) => w.candidate === pick), pick.start, roomId, pick.interpreter?.staffId ?? null);
     if (visits.length) heap.push(end + changeover, teacherId);
   }
   return { starts, interpreters: assigned };
