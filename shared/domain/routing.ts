@@ -194,15 +194,40 @@ function bestInterpreter(
 
 // ---------- the rule: which of several candidates a teacher takes ----------
 
-interface Candidate {
-  visit: Visit;
-  // The visit's fields the rule reads, copied from it once: visits come in many shapes (fields are
-  // added as the night goes on), and reading a field of one is slow where it is done this often.
+/**
+ * What the rule reads of a visit, copied from it once: visits come in many shapes (fields are added
+ * as the night goes on), and reading their fields is slow where the engine does it most. A visit
+ * never changes (evolve makes a new one), so its copy holds for as long as the visit.
+ */
+interface VisitFacts {
+  id: string;
   familyId: string;
   teacherId: string;
   bookedAt: number | null;
+  queuedAt: number;
+  promisedAt: number | undefined;
   /** frontOfLineKey(visit). */
   frontKey: number | null;
+  /** promisedBefore(visit). */
+  promisedBefore: readonly string[];
+}
+
+const factsByVisit = new WeakMap<Visit, VisitFacts>();
+
+function factsOf(state: NightState, v: Visit): VisitFacts {
+  let facts = factsByVisit.get(v);
+  if (!facts) {
+    facts = {
+      id: v.id, familyId: v.familyId, teacherId: v.teacherId, bookedAt: v.bookedAt, queuedAt: v.queuedAt, promisedAt: v.promisedAt,
+      frontKey: frontOfLineKey(v), promisedBefore: promisedBefore(state, v),
+    };
+    factsByVisit.set(v, facts);
+  }
+  return facts;
+}
+
+interface Candidate {
+  visit: VisitFacts;
   start: number;
   /** Expected minutes of conferences the family still has, this one included. */
   remainingMs: number;
@@ -213,8 +238,8 @@ interface Candidate {
 }
 
 function priorityKey(c: Candidate, at: number): number {
-  if (c.frontKey !== null) return c.frontKey;
-  const b = c.bookedAt;
+  if (c.visit.frontKey !== null) return c.visit.frontKey;
+  const b = c.visit.bookedAt;
   if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
   return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince) + (c.outOfOrder ? routingRules.promisedOrderMs : 0);
 }
@@ -222,12 +247,12 @@ function priorityKey(c: Candidate, at: number): number {
 /** A present booked family whose slot this conference would make them miss. */
 function hurtsBooking(state: NightState, c: Candidate, expectedMs: number, protectedSlots: Map<string, number[]>, familySlots: Map<string, number[]>): boolean {
   const end = c.start + expectedMs + routingRules.bookedSlackMs;
-  if (c.bookedAt === null) {
-    for (const slot of protectedSlots.get(c.teacherId) ?? []) if (slot < end && slot > c.start) return true;
+  if (c.visit.bookedAt === null) {
+    for (const slot of protectedSlots.get(c.visit.teacherId) ?? []) if (slot < end && slot > c.start) return true;
   }
   const setup = state.setup!;
-  for (const slot of familySlots.get(c.familyId) ?? []) {
-    if (slot !== c.bookedAt && slot > c.start && slot < end + walkMs(setup, lobbyRoomId, roomOfTeacher(setup, c.teacherId))) return true;
+  for (const slot of familySlots.get(c.visit.familyId) ?? []) {
+    if (slot !== c.visit.bookedAt && slot > c.start && slot < end + walkMs(setup, lobbyRoomId, roomOfTeacher(setup, c.visit.teacherId))) return true;
   }
   return false;
 }
@@ -326,31 +351,31 @@ export function dispatch(state: NightState, now: number, forceTeacherId?: string
   const takenFamilies = new Set<string>();
   const takenInterpreters = new Set<string>();
   for (const { teacherId, freeAt, candidate, key, pool } of pairs) {
-    if (proposals.has(teacherId) || takenFamilies.has(candidate.familyId)) continue;
+    if (proposals.has(teacherId) || takenFamilies.has(candidate.visit.familyId)) continue;
     const roomId = roomOfTeacher(setup, teacherId);
-    const familyRoom = state.checkIns[candidate.familyId].roomId;
+    const familyRoom = state.checkIns[candidate.visit.familyId].roomId;
     const walk = walkMs(setup, familyRoom, roomId);
     let start = Math.max(freeAt, now + walk);
     let interpreter: InterpreterSlot | null = null;
     if (candidate.interpreter) {
-      interpreter = bestInterpreter(setup, state.checkIns[candidate.familyId].language, roomId, interpreters, takenInterpreters, pinsFor(state, teacherId));
+      interpreter = bestInterpreter(setup, state.checkIns[candidate.visit.familyId].language, roomId, interpreters, takenInterpreters, pinsFor(state, teacherId));
       if (!interpreter) continue;
       start = Math.max(start, interpreter.arrives);
     }
     // A family with nothing else left to do loses nothing by waiting at the door: call them at once,
     // so the teacher is never left waiting for them. Others (and interpreters) are called just in time.
-    const lastVisit = (waitingCounts(state).get(candidate.familyId) ?? 0) <= 1 && !interpreter;
+    const lastVisit = (waitingCounts(state).get(candidate.visit.familyId) ?? 0) <= 1 && !interpreter;
     let callAt = teacherId === forceTeacherId || lastVisit ? now : start - walk - routingRules.arriveEarlyMs;
     if (interpreter) callAt = Math.min(callAt, interpreter.leaves); // the interpreter must know before setting off
     callAt = Math.max(now, callAt);
     if (callAt - now > routingRules.callLeadMs) continue;
-    takenFamilies.add(candidate.familyId);
+    takenFamilies.add(candidate.visit.familyId);
     if (interpreter) takenInterpreters.add(interpreter.staffId);
     const oldest = pool.reduce((o, c) => (c.waitingSince < o.waitingSince ? c : o), pool[0]);
     const reason: ProposalReason = isFrontOfLineKey(key) ? 'frontOfLine' : key < -1e14 ? 'booked' : pool.length === 1 ? 'onlyOne'
       : interpreter ? 'interpreterFree' : candidate === oldest ? 'waitedLongest' : 'fewestLeft';
     proposals.set(teacherId, {
-      teacherId, visitId: candidate.visit.id, familyId: candidate.familyId,
+      teacherId, visitId: candidate.visit.id, familyId: candidate.visit.familyId,
       interpreterId: interpreter?.staffId ?? null, expectedStart: start, callAt, reason,
     });
   }
@@ -382,12 +407,16 @@ function rankedPairs(state: NightState, now: number) {
     return ok;
   };
 
-  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
+  const hungry: { teacherId: string; freeAt: number; visits: VisitFacts[] }[] = [];
   for (const [teacherId, waiting] of index.waitingByTeacher) {
     const t = state.teachers[teacherId];
     if (t.calledVisitId) continue;
     if (t.breakUntil !== null && t.breakUntil > now) continue;
-    const visits = waiting.filter((v) => canCome(v.familyId));
+    const visits: VisitFacts[] = [];
+    for (const v of waiting) {
+      const facts = factsOf(state, v);
+      if (canCome(facts.familyId)) visits.push(facts);
+    }
     if (!visits.length) continue;
     const freeAt = teacherFreeAt(state, teacherId, now);
     hungry.push({ teacherId, freeAt, visits });
@@ -399,22 +428,22 @@ function rankedPairs(state: NightState, now: number) {
   const noneTaken = new Set<string>();
   for (const h of hungry) {
     const roomId = roomOfTeacher(setup, h.teacherId);
+    const speaks = setup.teachers[h.teacherId].languages;
     const candidates: Candidate[] = [];
     const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
     for (const v of h.visits) {
       const c = state.checkIns[v.familyId];
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      if (needsInterpreter(state, v)) {
+      if (c.wantsInterpreter && !speaks.includes(c.language)) { // needsInterpreter()
         if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
         interpreter = interpreterByLanguage.get(c.language)!;
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
       candidates.push({
-        visit: v, familyId: v.familyId, teacherId: h.teacherId, bookedAt: v.bookedAt, frontKey: frontOfLineKey(v),
-        start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
-        outOfOrder: promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting'),
+        visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
+        outOfOrder: v.promisedBefore.some((id) => state.visits[id].status === 'waiting'),
       });
     }
     const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily)));
@@ -428,22 +457,16 @@ function rankedPairs(state: NightState, now: number) {
 }
 
 const none: readonly string[] = [];
-const promisedBeforeCache = new WeakMap<Visit, readonly string[]>();
 
 /**
  * The family's other conferences (ids) they were told at check-in would start before this one.
- * Promises never change, so this is worked out once per visit.
+ * Promises never change, so this is worked out once per visit (with its facts, factsOf).
  */
 function promisedBefore(state: NightState, visit: Visit): readonly string[] {
   const promised = visit.promisedAt;
   if (promised === undefined) return none;
-  let before = promisedBeforeCache.get(visit);
-  if (!before) {
-    const ids = state.checkIns[visit.familyId]?.visitIds ?? [];
-    before = ids.length < 2 ? none : ids.filter((id) => { const o = state.visits[id]; return o !== visit && o.promisedAt !== undefined && o.promisedAt < promised; });
-    promisedBeforeCache.set(visit, before);
-  }
-  return before;
+  const ids = state.checkIns[visit.familyId]?.visitIds ?? [];
+  return ids.length < 2 ? none : ids.filter((id) => { const o = state.visits[id]; return o !== visit && o.promisedAt !== undefined && o.promisedAt < promised; });
 }
 
 /**
@@ -567,10 +590,9 @@ interface FamilyPlace {
 
 /**
  * A visit the forecast has still to place: its family, the language it needs an interpreter for
- * (null: none), the visit's fields a step reads (copied once, see Candidate), and its candidate,
- * made once and worked out anew at each step of its teacher.
+ * (null: none), and its candidate, made once and worked out anew at each step of its teacher.
  */
-interface PendingVisit { candidate: Candidate; family: FamilyPlace; language: string | null; queuedAt: number; promisedAt: number | undefined }
+interface PendingVisit { candidate: Candidate; family: FamilyPlace; language: string | null }
 
 function playForward(state: NightState, now: number, until?: ReadonlySet<string>): { starts: Map<string, number>; interpreters: Map<string, string> } {
   const starts = new Map<string, number>();
@@ -602,12 +624,9 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
   const pending = new Map<string, PendingVisit[]>();
-  const pendingVisit = (v: Visit, f: FamilyPlace, language: string | null): PendingVisit => ({
-    candidate: {
-      visit: v, familyId: v.familyId, teacherId: v.teacherId, bookedAt: v.bookedAt, frontKey: frontOfLineKey(v),
-      start: 0, remainingMs: 0, waitingSince: 0, interpreter: null, outOfOrder: false,
-    },
-    family: f, language, queuedAt: v.queuedAt, promisedAt: v.promisedAt,
+  const pendingVisit = (visit: VisitFacts, f: FamilyPlace, language: string | null): PendingVisit => ({
+    candidate: { visit, start: 0, remainingMs: 0, waitingSince: 0, interpreter: null, outOfOrder: false },
+    family: f, language,
   });
   for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
@@ -638,13 +657,13 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     const speaks = setup.teachers[teacherId].languages;
     const visits: PendingVisit[] = [];
     for (const v of waiting) {
-      const f = familyAt(v.familyId);
+      const facts = factsOf(state, v);
+      const f = familyAt(facts.familyId);
       if (!f) continue;
       // As needsInterpreter(), from the family's record: the check-in is read once per family.
       const language = f.interpreterLanguage !== null && !speaks.includes(f.interpreterLanguage) ? f.interpreterLanguage : null;
-      const w = pendingVisit(v, f, language);
-      visits.push(w);
-      if (w.promisedAt !== undefined) f.promised.push(w.promisedAt);
+      visits.push(pendingVisit(facts, f, language));
+      if (facts.promisedAt !== undefined) f.promised.push(facts.promisedAt);
     }
     if (visits.length) pending.set(teacherId, visits);
   }
@@ -661,9 +680,9 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       f = { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at, left: 0, interpreterLanguage: null, promised: [] };
       family.set(phantomFamily, f);
     }
-    const visit: Visit = {
-      id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
-      bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
+    const visit: VisitFacts = {
+      id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId,
+      bookedAt: a.at, queuedAt: a.at, promisedAt: undefined, frontKey: null, promisedBefore: none,
     };
     push(pending, a.teacherId, pendingVisit(visit, f, null));
     f.left++;
@@ -671,13 +690,13 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
 
   /** Places visits[i] at `start` in the teacher's room; returns when it is expected to end. */
   const place = (visits: PendingVisit[], i: number, start: number, roomId: string, interpreterId: string | null) => {
-    const { candidate: { visit }, family: f, promisedAt } = visits[i];
+    const { candidate: { visit }, family: f } = visits[i];
     visits.splice(i, 1);
     starts.set(visit.id, start);
     const end = start + expected;
     f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
     f.left--;
-    if (promisedAt !== undefined) f.promised.splice(f.promised.indexOf(promisedAt), 1);
+    if (visit.promisedAt !== undefined) f.promised.splice(f.promised.indexOf(visit.promisedAt), 1);
     if (interpreterId) { interpreters.set(interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, interpreterId); }
     if (until?.has(visit.id)) untilLeft--;
     return end;
@@ -686,8 +705,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
   // The next step is already decided: the engine's own proposals, which teachers are about to see.
   for (const p of dispatch(state, now).values()) {
     const visits = pending.get(p.teacherId);
-    const visit = state.visits[p.visitId];
-    const at = visits?.findIndex((w) => w.candidate.visit === visit) ?? -1;
+    const at = visits?.findIndex((w) => w.candidate.visit.id === p.visitId) ?? -1;
     if (at < 0) continue;
     const end = place(visits!, at, Math.max(p.expectedStart, teacherFree.get(p.teacherId)!), roomOfTeacher(setup, p.teacherId), p.interpreterId);
     teacherFree.set(p.teacherId, end + changeover);
@@ -709,7 +727,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     // (most steps need none: the map is made on the first).
     let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
-    for (const { candidate, family: f, language, queuedAt, promisedAt } of visits) {
+    for (const { candidate, family: f, language } of visits) {
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (language !== null) {
@@ -721,8 +739,9 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       }
       candidate.start = start;
       candidate.remainingMs = remainingMs(f.left, expected);
-      candidate.waitingSince = Math.max(f.waitingSince, queuedAt);
+      candidate.waitingSince = Math.max(f.waitingSince, candidate.visit.queuedAt);
       candidate.interpreter = interpreter;
+      const promisedAt = candidate.visit.promisedAt;
       candidate.outOfOrder = promisedAt !== undefined && f.promised.some((at) => at < promisedAt);
       candidates.push(candidate);
     }
