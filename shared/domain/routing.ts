@@ -205,8 +205,40 @@ function bestInterpreter(
 
 // ---------- the rule: which of several candidates a teacher takes ----------
 
+/**
+ * What the rule reads of a visit, copied from it once: visits come in many shapes (fields are added
+ * as the night goes on), and reading their fields is slow where the engine does it most. A visit
+ * never changes (evolve makes a new one), so its copy holds for as long as the visit.
+ */
+interface VisitFacts {
+  id: string;
+  familyId: string;
+  teacherId: string;
+  bookedAt: number | null;
+  queuedAt: number;
+  promisedAt: number | undefined;
+  /** frontOfLineKey(visit). */
+  frontKey: number | null;
+  /** promisedBefore(visit). */
+  promisedBefore: readonly string[];
+}
+
+const factsByVisit = new WeakMap<Visit, VisitFacts>();
+
+function factsOf(state: NightState, v: Visit): VisitFacts {
+  let facts = factsByVisit.get(v);
+  if (!facts) {
+    facts = {
+      id: v.id, familyId: v.familyId, teacherId: v.teacherId, bookedAt: v.bookedAt, queuedAt: v.queuedAt, promisedAt: v.promisedAt,
+      frontKey: frontOfLineKey(v), promisedBefore: promisedBefore(state, v),
+    };
+    factsByVisit.set(v, facts);
+  }
+  return facts;
+}
+
 interface Candidate {
-  visit: Visit;
+  visit: VisitFacts;
   start: number;
   /** Expected minutes of conferences the family still has, this one included. */
   remainingMs: number;
@@ -217,8 +249,7 @@ interface Candidate {
 }
 
 function priorityKey(c: Candidate, at: number): number {
-  const front = frontOfLineKey(c.visit);
-  if (front !== null) return front;
+  if (c.visit.frontKey !== null) return c.visit.frontKey;
   const b = c.visit.bookedAt;
   if (b !== null && b <= c.start + routingRules.bookedLeadMs) return -1e15 + b; // due: by slot time
   return c.remainingMs - routingRules.agingWeight * (at - c.waitingSince) + (c.outOfOrder ? routingRules.promisedOrderMs : 0);
@@ -433,12 +464,16 @@ function rankedPairs(state: NightState, now: number) {
     return ok;
   };
 
-  const hungry: { teacherId: string; freeAt: number; visits: Visit[] }[] = [];
+  const hungry: { teacherId: string; freeAt: number; visits: VisitFacts[] }[] = [];
   for (const [teacherId, waiting] of index.waitingByTeacher) {
     const t = state.teachers[teacherId];
     if (t.calledVisitId) continue;
     if (t.breakUntil !== null && t.breakUntil > now) continue;
-    const visits = waiting.filter((v) => canCome(v.familyId));
+    const visits: VisitFacts[] = [];
+    for (const v of waiting) {
+      const facts = factsOf(state, v);
+      if (canCome(facts.familyId)) visits.push(facts);
+    }
     if (!visits.length) continue;
     const freeAt = teacherFreeAt(state, teacherId, now);
     hungry.push({ teacherId, freeAt, visits });
@@ -450,13 +485,14 @@ function rankedPairs(state: NightState, now: number) {
   const noneTaken = new Set<string>();
   for (const h of hungry) {
     const roomId = roomOfTeacher(setup, h.teacherId);
+    const speaks = setup.teachers[h.teacherId].languages;
     const candidates: Candidate[] = [];
     const interpreterByLanguage = new Map<string, InterpreterSlot | null>(); // one answer per language here
     for (const v of h.visits) {
       const c = state.checkIns[v.familyId];
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      if (needsInterpreter(state, v)) {
+      if (c.wantsInterpreter && !speaks.includes(c.language)) { // needsInterpreter()
         if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
         interpreter = interpreterByLanguage.get(c.language)!;
         if (!interpreter) continue; // called only when an interpreter can be there
@@ -464,7 +500,7 @@ function rankedPairs(state: NightState, now: number) {
       }
       candidates.push({
         visit: v, start, remainingMs: remainingMs(counts.get(v.familyId) ?? 1, expected), waitingSince: Math.max(c.freeSince, v.queuedAt), interpreter,
-        outOfOrder: promisedBefore(state, v).some((id) => state.visits[id].status === 'waiting'),
+        outOfOrder: v.promisedBefore.some((id) => state.visits[id].status === 'waiting'),
       });
     }
     const pool = worthCalling(candidates, h.freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily, slots.absent)));
@@ -478,22 +514,16 @@ function rankedPairs(state: NightState, now: number) {
 }
 
 const none: readonly string[] = [];
-const promisedBeforeCache = new WeakMap<Visit, readonly string[]>();
 
 /**
  * The family's other conferences (ids) they were told at check-in would start before this one.
- * Promises never change, so this is worked out once per visit.
+ * Promises never change, so this is worked out once per visit (with its facts, factsOf).
  */
 function promisedBefore(state: NightState, visit: Visit): readonly string[] {
   const promised = visit.promisedAt;
   if (promised === undefined) return none;
-  let before = promisedBeforeCache.get(visit);
-  if (!before) {
-    const ids = state.checkIns[visit.familyId]?.visitIds ?? [];
-    before = ids.length < 2 ? none : ids.filter((id) => { const o = state.visits[id]; return o !== visit && o.promisedAt !== undefined && o.promisedAt < promised; });
-    promisedBeforeCache.set(visit, before);
-  }
-  return before;
+  const ids = state.checkIns[visit.familyId]?.visitIds ?? [];
+  return ids.length < 2 ? none : ids.filter((id) => { const o = state.visits[id]; return o !== visit && o.promisedAt !== undefined && o.promisedAt < promised; });
 }
 
 /**
@@ -594,35 +624,67 @@ export function forecastOf(state: NightState, now: number, visitIds: readonly st
   return playForward(state, now, new Set(visitIds)).starts;
 }
 
+/**
+ * A family as the forecast sees it: here, or booked and expected. One record per family, changed as
+ * the forecast places the family's visits.
+ */
+interface FamilyPlace {
+  /** When and where they are free next, and since when they have been waiting. */
+  freeAt: number;
+  roomId: string;
+  waitingSince: number;
+  /** Visits they still have (waiting or called), counted down as the forecast places them. */
+  left: number;
+  /** The language they asked for an interpreter in (null: none). */
+  interpreterLanguage: string | null;
+  /**
+   * The estimated starts they were given (promisedAt) of their visits not placed yet. Every waiting
+   * visit of a family here is pending in the forecast, so these are the promises promisedBefore()
+   * would find still waiting and unplaced.
+   */
+  promised: number[];
+}
+
+/**
+ * A visit the forecast has still to place: its family, the language it needs an interpreter for
+ * (null: none), and its candidate, made once and worked out anew at each step of its teacher.
+ */
+interface PendingVisit { candidate: Candidate; family: FamilyPlace; language: string | null }
+
 function playForward(state: NightState, now: number, until?: ReadonlySet<string>): { starts: Map<string, number>; interpreters: Map<string, string> } {
   const starts = new Map<string, number>();
   const assigned = new Map<string, string>();
   const setup = state.setup;
   if (!setup) return { starts, interpreters: assigned };
   let untilLeft = until ? until.size : Infinity;
-  const found = (visitId: string) => { if (until?.has(visitId)) untilLeft--; };
   const expected = expectedConferenceMs(state);
   const changeover = turnoverMs(state);
-  // The forecast's own count of what each family has left, as it plays the night forward.
-  const left = new Map(waitingCounts(state));
+  const counts = waitingCounts(state);
   const interpreters = interpreterAvailability(state, now);
   const slots = { byTeacher: honourableSlots(state, interpreters), byFamily: liveIndex(state).bookedByFamily, absent: absentSlots(state, now) };
 
   // Families (still here): when and where they are free next. Worked out for those the forecast
   // meets, not for every family of the night.
-  const family = new Map<string, { freeAt: number; roomId: string; waitingSince: number } | null>();
+  const family = new Map<string, FamilyPlace | null>();
   const familyAt = (familyId: string) => {
     let f = family.get(familyId);
     if (f === undefined) {
       const c = state.checkIns[familyId];
-      f = c && c.leftAt === null ? { freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince } : null;
+      f = c && c.leftAt === null ? {
+        freeAt: Math.max(now, c.steppedOutUntil ?? 0, activityHoldUntil(state, c, now)), roomId: c.roomId, waitingSince: c.freeSince,
+        left: counts.get(familyId) ?? 0, interpreterLanguage: c.wantsInterpreter ? c.language : null, promised: [],
+      } : null;
       family.set(familyId, f);
     }
     return f;
   };
   // Teachers: when they are free, after the conference in progress and the family already called.
   const teacherFree = new Map<string, number>();
-  const pending = new Map<string, Visit[]>();
+  const pending = new Map<string, PendingVisit[]>();
+  const pendingVisit = (visit: VisitFacts, f: FamilyPlace, language: string | null): PendingVisit => ({
+    candidate: { visit, start: 0, remainingMs: 0, waitingSince: 0, interpreter: null, outOfOrder: false },
+    family: f, language,
+  });
   for (const teacherId of keysOf(state.teachers)) {
     const t = state.teachers[teacherId];
     let free = teacherFreeAt(state, teacherId, now);
@@ -644,13 +706,22 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       }
       starts.set(v.id, start);
       free = start + expected;
-      left.set(v.familyId, (left.get(v.familyId) ?? 0) + 1);
-      if (f) { f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
+      if (f) { f.left++; f.freeAt = free; f.roomId = roomId; f.waitingSince = free; }
     }
     teacherFree.set(teacherId, free);
   }
   for (const [teacherId, waiting] of liveIndex(state).waitingByTeacher) {
-    const visits = waiting.filter((v) => familyAt(v.familyId));
+    const speaks = setup.teachers[teacherId].languages;
+    const visits: PendingVisit[] = [];
+    for (const v of waiting) {
+      const facts = factsOf(state, v);
+      const f = familyAt(facts.familyId);
+      if (!f) continue;
+      // As needsInterpreter(), from the family's record: the check-in is read once per family.
+      const language = f.interpreterLanguage !== null && !speaks.includes(f.interpreterLanguage) ? f.interpreterLanguage : null;
+      visits.push(pendingVisit(facts, f, language));
+      if (facts.promisedAt !== undefined) f.promised.push(facts.promisedAt);
+    }
     if (visits.length) pending.set(teacherId, visits);
   }
   // Booked slots are the school's plan, not knowledge of the future: a family with a slot who has
@@ -661,44 +732,46 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     if (state.checkIns[a.familyId] || a.at < now - routingRules.lateBookingMs) continue;
     const phantomFamily = `${expectedPrefix}${a.familyId}`;
     const roomId = roomOfTeacher(setup, a.teacherId);
-    if (!familyAt(phantomFamily)) family.set(phantomFamily, { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at });
-    const visit: Visit = {
-      id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId, studentIds: [], status: 'waiting',
-      bookedAt: a.at, queuedAt: a.at, calledAt: null, startedAt: null, endedAt: null, interpreterId: null, noShows: 0,
+    let f = familyAt(phantomFamily);
+    if (!f) {
+      f = { freeAt: Math.max(now, a.at - early - walkMs(setup, lobbyRoomId, roomId)), roomId: lobbyRoomId, waitingSince: a.at, left: 0, interpreterLanguage: null, promised: [] };
+      family.set(phantomFamily, f);
+    }
+    const visit: VisitFacts = {
+      id: `${phantomFamily}:${a.teacherId}`, familyId: phantomFamily, teacherId: a.teacherId,
+      bookedAt: a.at, queuedAt: a.at, promisedAt: undefined, frontKey: null, promisedBefore: none,
     };
-    push(pending, a.teacherId, visit);
-    left.set(phantomFamily, (left.get(phantomFamily) ?? 0) + 1);
+    push(pending, a.teacherId, pendingVisit(visit, f, null));
+    f.left++;
   }
+
+  /** Places visits[i] at `start` in the teacher's room; returns when it is expected to end. */
+  const place = (visits: PendingVisit[], i: number, start: number, roomId: string, interpreterId: string | null) => {
+    const { candidate: { visit }, family: f } = visits[i];
+    visits.splice(i, 1);
+    starts.set(visit.id, start);
+    const end = start + expected;
+    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
+    f.left--;
+    if (visit.promisedAt !== undefined) f.promised.splice(f.promised.indexOf(visit.promisedAt), 1);
+    if (interpreterId) { interpreters.set(interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, interpreterId); }
+    if (until?.has(visit.id)) untilLeft--;
+    return end;
+  };
 
   // The next step is already decided: the engine's own proposals, which teachers are about to see.
   for (const p of dispatch(state, now).values()) {
     const visits = pending.get(p.teacherId);
-    const visit = state.visits[p.visitId];
-    const f = familyAt(p.familyId);
-    const at = visits?.indexOf(visit) ?? -1;
-    if (!f || at < 0) continue;
-    const start = Math.max(p.expectedStart, teacherFree.get(p.teacherId)!);
-    starts.set(visit.id, start);
-    visits!.splice(at, 1);
-    const end = start + expected;
-    const roomId = roomOfTeacher(setup, p.teacherId);
-    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    left.set(p.familyId, (left.get(p.familyId) ?? 1) - 1);
-    if (p.interpreterId) { interpreters.set(p.interpreterId, { freeAt: end, roomId }); assigned.set(visit.id, p.interpreterId); }
+    const at = visits?.findIndex((w) => w.candidate.visit.id === p.visitId) ?? -1;
+    if (at < 0) continue;
+    const end = place(visits!, at, Math.max(p.expectedStart, teacherFree.get(p.teacherId)!), roomOfTeacher(setup, p.teacherId), p.interpreterId);
     teacherFree.set(p.teacherId, end + changeover);
-    found(visit.id);
   }
 
   // Teachers in order of when they become free.
   const heap = new MinHeap<string>();
   for (const teacherId of pending.keys()) heap.push(teacherFree.get(teacherId)!, teacherId);
   let guard = 0;
-  // What each step asks of a visit, looked up once, not at every step: its family's record (never
-  // replaced from here on), the language it needs an interpreter for (null: none), its promised-before list.
-  const facts = new Map<Visit, { f: { freeAt: number; roomId: string; waitingSince: number }; language: string | null; before: readonly string[] }>();
-  for (const visits of pending.values()) {
-    for (const v of visits) facts.set(v, { f: family.get(v.familyId)!, language: !v.familyId.startsWith(expectedPrefix) && needsInterpreter(state, v) ? state.checkIns[v.familyId].language : null, before: promisedBefore(state, v) });
-  }
   const anyPins = Object.keys(state.pins ?? {}).length > 0;
   const noneTaken = new Set<string>();
   while (heap.size && untilLeft > 0 && guard++ < 100_000) {
@@ -711,8 +784,7 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
     // (most steps need none: the map is made on the first).
     let interpreterByLanguage: Map<string, InterpreterSlot | null> | undefined;
     const pins = anyPins ? pinsFor(state, teacherId) : undefined;
-    for (const v of visits) {
-      const { f, language, before } = facts.get(v)!;
+    for (const { candidate, family: f, language } of visits) {
       let start = Math.max(freeAt, f.freeAt + walkMs(setup, f.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
       if (language !== null) {
@@ -722,22 +794,19 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
         if (!interpreter) continue;
         start = Math.max(start, interpreter.arrives);
       }
-      const outOfOrder = before.some((id) => state.visits[id].status === 'waiting' && !starts.has(id));
-      candidates.push({ visit: v, start, remainingMs: remainingMs(left.get(v.familyId) ?? 1, expected), waitingSince: Math.max(f.waitingSince, v.queuedAt), interpreter, outOfOrder });
+      candidate.start = start;
+      candidate.remainingMs = remainingMs(f.left, expected);
+      candidate.waitingSince = Math.max(f.waitingSince, candidate.visit.queuedAt);
+      candidate.interpreter = interpreter;
+      const promisedAt = candidate.visit.promisedAt;
+      candidate.outOfOrder = promisedAt !== undefined && f.promised.some((at) => at < promisedAt);
+      candidates.push(candidate);
     }
     const pick = choose(candidates, freeAt, freeAt, candidates.map((c) => hurtsBooking(state, c, expected, slots.byTeacher, slots.byFamily, slots.absent)))
       ?? choose(candidates, freeAt, freeAt, null);
     if (!pick) continue; // nobody can ever be seen here (no interpreter for the language)
-    const start = pick.start;
-    starts.set(pick.visit.id, start);
-    visits.splice(visits.indexOf(pick.visit), 1);
-    const end = start + expected;
-    const f = family.get(pick.visit.familyId)!;
-    f.freeAt = end; f.roomId = roomId; f.waitingSince = end;
-    left.set(pick.visit.familyId, (left.get(pick.visit.familyId) ?? 1) - 1);
-    if (pick.interpreter) { interpreters.set(pick.interpreter.staffId, { freeAt: end, roomId }); assigned.set(pick.visit.id, pick.interpreter.staffId); }
+    const end = place(visits, visits.findIndex((w) => w.candidate === pick), pick.start, roomId, pick.interpreter?.staffId ?? null);
     if (visits.length) heap.push(end + changeover, teacherId);
-    found(pick.visit.id);
   }
   return { starts, interpreters: assigned };
 }
