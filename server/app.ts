@@ -236,7 +236,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     links: credentials.links.map((l) => ({ ...l, url: `${base}/signin/${l.secret}` })),
     async close() {
       clearInterval(ticker);
-      await io.close(); // also closes the HTTP server
+      const closed = io.close(); // also closes the HTTP server, once every connection has ended
+      // Pages still open keep HTTP connections alive (a page loads several chunks at once, and a
+      // socket reconnecting may reuse one): end them now rather than when they time out.
+      httpServer.closeAllConnections();
+      await closed;
       await host.idle();
       await host.snapshot().catch((e: Error) => console.error(`Could not write the final snapshot (${e.message}); the events are intact.`));
       await Promise.allSettled(adapterClients.map((c) => c.close()));
