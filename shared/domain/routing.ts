@@ -331,7 +331,7 @@ function squeezeMs(state: NightState): number {
 const squeezes = new WeakMap<NightState['finished'], number>();
 
 /**
- * Slots of booked families not checked in yet and not yet come, by teacher. They keep them: most
+ * The slots still to come of booked families not checked in yet, by teacher. They keep them: most
  * come only minutes before, often after a walk-in who would run into the slot has been called.
  */
 function absentSlots(state: NightState, now: number): Map<string, number[]> {
