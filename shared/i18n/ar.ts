@@ -71,6 +71,8 @@ export const ar = {
   "kiosk.idleCountdown": "سنبدأ من جديد بعد {n} ثانية، حفاظًا على خصوصية بياناتكم.",
   "kiosk.stillHere": "ما زلت هنا",
 
+  "app.loadFailed": "تعذّر تحميل هذه الصفحة. تحقّق من الاتصال، ثم أعد تحميلها.",
+  "app.reload": "إعادة التحميل",
   "teacher.title": "طابوري",
   "teacher.callNext": "نداء العائلة التالية",
   "teacher.call": "نداء",

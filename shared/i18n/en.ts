@@ -70,6 +70,8 @@ export const en = {
   'kiosk.idleCountdown': 'Starting over in {n} seconds, to keep your details private.',
   'kiosk.stillHere': "I'm still here",
 
+  'app.loadFailed': 'This page could not load. Check the connection, then reload it.',
+  'app.reload': 'Reload',
   'teacher.title': 'My line',
   'teacher.callNext': 'Call next family',
   'teacher.call': 'Call',

@@ -71,6 +71,8 @@ export const es = {
   "kiosk.idleCountdown": "Volvemos al inicio en {n} segundos, para proteger sus datos.",
   "kiosk.stillHere": "Sigo aquí",
 
+  "app.loadFailed": "Esta página no se pudo cargar. Compruebe la conexión y vuelva a cargarla.",
+  "app.reload": "Volver a cargar",
   "teacher.title": "Mi fila",
   "teacher.callNext": "Llamar a la siguiente familia",
   "teacher.call": "Llamar",

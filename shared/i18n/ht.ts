@@ -71,6 +71,8 @@ export const ht = {
   "kiosk.idleCountdown": "N ap rekòmanse nan {n} segonn, pou pwoteje enfòmasyon ou.",
   "kiosk.stillHere": "Mwen la toujou",
 
+  "app.loadFailed": "Paj sa a pa t ka chaje. Tcheke koneksyon an, epi rechaje l.",
+  "app.reload": "Rechaje",
   "teacher.title": "Liy mwen",
   "teacher.callNext": "Rele pwochen fanmi an",
   "teacher.call": "Rele",

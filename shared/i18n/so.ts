@@ -71,6 +71,8 @@ export const so = {
   "kiosk.idleCountdown": "Dib ayaan u bilaabaynaa {n} ilbiriqsi kadib, si xogtaada loo ilaaliyo.",
   "kiosk.stillHere": "Weli waan joogaa",
 
+  "app.loadFailed": "Boggan lama soo rarin. Hubi xiriirka, kadibna dib u soo rar.",
+  "app.reload": "Dib u soo rar",
   "teacher.title": "Safkayga",
   "teacher.callNext": "U yeer qoyska xiga",
   "teacher.call": "U yeer",

@@ -71,6 +71,8 @@ export const vi = {
   "kiosk.idleCountdown": "Sẽ bắt đầu lại sau {n} giây để bảo vệ thông tin của quý vị.",
   "kiosk.stillHere": "Tôi vẫn ở đây",
 
+  "app.loadFailed": "Không tải được trang này. Hãy kiểm tra kết nối rồi tải lại trang.",
+  "app.reload": "Tải lại",
   "teacher.title": "Hàng của tôi",
   "teacher.callNext": "Gọi gia đình tiếp theo",
   "teacher.call": "Gọi",

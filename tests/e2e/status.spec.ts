@@ -131,3 +131,13 @@ test('a family\'s phone downloads the status page\'s code only, not the other ro
   expect(scripts.some((s) => /\/Status-[^/]+\.js$/.test(s))).toBe(true);
   expect(scripts.filter((s) => /\/(Coordinator|Teacher|Kiosk|Board|Report|Ambassador)-[^/]+\.js$/.test(s))).toEqual([]);
 });
+
+test('a page whose code cannot be fetched says so plainly, in the browser\'s language, with a way to reload', async ({ browser, server }) => {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'es-MX' })).newPage();
+  await page.route(/\/assets\/Status-[^/]+\.js$/, (route) => route.abort());
+  await page.goto(`${server.url}/status/${server.credentials.statusTokenFor('F0001')}`);
+  await expect(page.getByRole('alert')).toContainText(translate('es', 'app.loadFailed'));
+  await page.unroute(/\/assets\/Status-[^/]+\.js$/);
+  await page.getByRole('button', { name: translate('es', 'app.reload') }).click();
+  await page.locator('[data-testid=connection].online').waitFor();
+});
