@@ -114,8 +114,15 @@ export function roomOfTeacher(setup: Bundle, teacherId: string): string {
 
 export function needsInterpreter(state: NightState, visit: Visit): boolean {
   const checkIn = state.checkIns[visit.familyId];
-  const teacher = state.setup!.teachers[visit.teacherId];
-  return checkIn.wantsInterpreter && !teacher.languages.includes(checkIn.language);
+  return interpreterNeededIn(checkIn.wantsInterpreter ? checkIn.language : null, state.setup!.teachers[visit.teacherId].languages) !== null;
+}
+
+/**
+ * The language a conference needs an interpreter in (null: none): the family asked for one
+ * (`askedIn`) in a language the teacher does not speak.
+ */
+function interpreterNeededIn(askedIn: string | null, teacherLanguages: readonly string[]): string | null {
+  return askedIn !== null && !teacherLanguages.includes(askedIn) ? askedIn : null;
 }
 
 /** The one visit that holds the family right now (called or in conference), if any. */
@@ -307,6 +314,9 @@ function honourableSlots(state: NightState, interpreters: Map<string, { freeAt: 
   return out;
 }
 
+/** Worked out once per set of lengths seen: states share it until the next conference ends. */
+const squeezes = new WeakMap<NightState['finished'], number>();
+
 /**
  * How long a conference squeezed in before a slot is taken to last: the `squeezeQuantile` of
  * tonight's conference lengths, with the slot length counted `priorWeight` times before any is seen.
@@ -327,8 +337,6 @@ function squeezeMs(state: NightState): number {
   }
   return ms;
 }
-/** Worked out once per set of lengths seen: states share it until the next conference ends. */
-const squeezes = new WeakMap<NightState['finished'], number>();
 
 /**
  * The slots still to come of booked families not checked in yet, by teacher. They keep them: most
@@ -492,9 +500,10 @@ function rankedPairs(state: NightState, now: number) {
       const c = state.checkIns[v.familyId];
       let start = Math.max(h.freeAt, now + walkMs(setup, c.roomId, roomId));
       let interpreter: InterpreterSlot | null = null;
-      if (c.wantsInterpreter && !speaks.includes(c.language)) { // needsInterpreter()
-        if (!interpreterByLanguage.has(c.language)) interpreterByLanguage.set(c.language, bestInterpreter(setup, c.language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
-        interpreter = interpreterByLanguage.get(c.language)!;
+      const language = interpreterNeededIn(c.wantsInterpreter ? c.language : null, speaks);
+      if (language !== null) {
+        if (!interpreterByLanguage.has(language)) interpreterByLanguage.set(language, bestInterpreter(setup, language, roomId, interpreters, noneTaken, pinsFor(state, h.teacherId)));
+        interpreter = interpreterByLanguage.get(language)!;
         if (!interpreter) continue; // called only when an interpreter can be there
         start = Math.max(start, interpreter.arrives);
       }
@@ -717,9 +726,8 @@ function playForward(state: NightState, now: number, until?: ReadonlySet<string>
       const facts = factsOf(state, v);
       const f = familyAt(facts.familyId);
       if (!f) continue;
-      // As needsInterpreter(), from the family's record: the check-in is read once per family.
-      const language = f.interpreterLanguage !== null && !speaks.includes(f.interpreterLanguage) ? f.interpreterLanguage : null;
-      visits.push(pendingVisit(facts, f, language));
+      // From the family's record: the check-in is read once per family.
+      visits.push(pendingVisit(facts, f, interpreterNeededIn(f.interpreterLanguage, speaks)));
       if (facts.promisedAt !== undefined) f.promised.push(facts.promisedAt);
     }
     if (visits.length) pending.set(teacherId, visits);
